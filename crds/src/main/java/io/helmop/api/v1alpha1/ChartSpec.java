@@ -1,0 +1,30 @@
+package io.helmop.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ChartSpec {
+  @JsonPropertyDescription("URL of the chart repository: http(s)://... for a Helm repository (the folder holding "
+      + "index.yaml).")
+  @Required
+  @Pattern("^(https?|oci)://.+$")
+  private String repository;
+
+  @JsonPropertyDescription("Name of the chart in the repository, e.g. payment-service.")
+  @Required
+  private String name;
+
+  @JsonPropertyDescription("Semver constraint on the chart version, as Helm reads it: 1.4.2, 1.4.x, ~1.4, ^1.4, "
+      + ">=1.2 <2.0. Empty means the latest stable (non-prerelease) version.")
+  private String version;
+
+  public String getRepository() { return repository; }
+  public void setRepository(String repository) { this.repository = repository; }
+  public String getName() { return name; }
+  public void setName(String name) { this.name = name; }
+  public String getVersion() { return version; }
+  public void setVersion(String version) { this.version = version; }
+}

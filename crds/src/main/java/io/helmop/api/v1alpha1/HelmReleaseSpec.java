@@ -1,0 +1,76 @@
+package io.helmop.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HelmReleaseSpec {
+  /** Go-style durations as Helm and kubectl write them: 30s, 5m, 1h30m. */
+  public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+
+  @Required
+  @JsonPropertyDescription("Where the chart comes from and which version to use.")
+  private ChartSpec chart;
+
+  @JsonPropertyDescription("Name of the Helm release (what `helm list` shows). Defaults to metadata.name. "
+      + "Keep it stable: renaming a release installs a new one.")
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  private String releaseName;
+
+  @JsonPropertyDescription("Namespace the release is installed into. Defaults to the HelmRelease's own namespace.")
+  private String targetNamespace;
+
+  @JsonPropertyDescription("Inline values, merged over the chart's defaults (later sources win). "
+      + "Never put secret values here: they end up in Git.")
+  @PreserveUnknownFields
+  private ObjectNode values;
+
+  @JsonPropertyDescription("Options for the first install of the release.")
+  private InstallSpec install;
+
+  @JsonPropertyDescription("Options for upgrades. The defaults are the safe ones: atomic, wait, 5m timeout.")
+  private UpgradeSpec upgrade;
+
+  @JsonPropertyDescription("How often helmop re-checks the release and its chart source even when nothing changed "
+      + "(a safety net: changes to the HelmRelease are acted on at once). Go duration, e.g. 10m.")
+  @Default("10m")
+  @Pattern(DURATION_PATTERN)
+  private String interval = "10m";
+
+  @JsonPropertyDescription("How many revisions Helm keeps for this release and status.history lists.")
+  @Default("10")
+  @Min(1)
+  @Max(100)
+  private Integer maxHistory = 10;
+
+  @JsonPropertyDescription("When true, helmop takes no action on this release (no install, upgrade or uninstall) "
+      + "until it is set back to false.")
+  @Default("false")
+  private Boolean suspend = false;
+
+  public ChartSpec getChart() { return chart; }
+  public void setChart(ChartSpec chart) { this.chart = chart; }
+  public String getReleaseName() { return releaseName; }
+  public void setReleaseName(String releaseName) { this.releaseName = releaseName; }
+  public String getTargetNamespace() { return targetNamespace; }
+  public void setTargetNamespace(String targetNamespace) { this.targetNamespace = targetNamespace; }
+  public ObjectNode getValues() { return values; }
+  public void setValues(ObjectNode values) { this.values = values; }
+  public InstallSpec getInstall() { return install; }
+  public void setInstall(InstallSpec install) { this.install = install; }
+  public UpgradeSpec getUpgrade() { return upgrade; }
+  public void setUpgrade(UpgradeSpec upgrade) { this.upgrade = upgrade; }
+  public String getInterval() { return interval; }
+  public void setInterval(String interval) { this.interval = interval; }
+  public Integer getMaxHistory() { return maxHistory; }
+  public void setMaxHistory(Integer maxHistory) { this.maxHistory = maxHistory; }
+  public Boolean getSuspend() { return suspend; }
+  public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+}

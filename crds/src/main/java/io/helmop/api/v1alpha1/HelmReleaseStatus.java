@@ -1,0 +1,49 @@
+package io.helmop.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HelmReleaseStatus {
+  @JsonPropertyDescription("The metadata.generation this status describes. Older than metadata.generation means "
+      + "helmop has not finished acting on the latest spec.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Ready, Reconciling, Stalled and Released, in the Kubernetes condition shape "
+      + "(kstatus compatible: `kubectl wait --for=condition=Ready` works).")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The Helm revision helmop last released successfully (what `helm history` numbers).")
+  private Integer lastAppliedRevision;
+
+  @JsonPropertyDescription("SHA-256 over the chart, the merged values and the release options last applied. "
+      + "helmop calls Helm only when this changes.")
+  private String lastAppliedDigest;
+
+  @JsonPropertyDescription("Name and version of the chart last released, e.g. payment-service-1.4.2.")
+  private String chart;
+
+  @JsonPropertyDescription("The appVersion of the chart last released.")
+  private String appVersion;
+
+  @JsonPropertyDescription("The most recent Helm revisions of this release, newest first, at most spec.maxHistory.")
+  private List<HistoryEntry> history = new ArrayList<>();
+
+  public Long getObservedGeneration() { return observedGeneration; }
+  public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+  public Integer getLastAppliedRevision() { return lastAppliedRevision; }
+  public void setLastAppliedRevision(Integer lastAppliedRevision) { this.lastAppliedRevision = lastAppliedRevision; }
+  public String getLastAppliedDigest() { return lastAppliedDigest; }
+  public void setLastAppliedDigest(String lastAppliedDigest) { this.lastAppliedDigest = lastAppliedDigest; }
+  public String getChart() { return chart; }
+  public void setChart(String chart) { this.chart = chart; }
+  public String getAppVersion() { return appVersion; }
+  public void setAppVersion(String appVersion) { this.appVersion = appVersion; }
+  public List<HistoryEntry> getHistory() { return history; }
+  public void setHistory(List<HistoryEntry> history) { this.history = history; }
+}

@@ -1,0 +1,39 @@
+package io.helmop.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+
+/** Applies to installs too: an install is the first upgrade. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class UpgradeSpec {
+  @JsonPropertyDescription("Roll back (or, for a first install, uninstall) when the release does not become ready "
+      + "within the timeout, like `helm upgrade --atomic`. Keeps the last good release serving.")
+  @Default("true")
+  private Boolean atomic = true;
+
+  @JsonPropertyDescription("Wait until every Deployment, StatefulSet, Job, Service and PVC of the release is ready "
+      + "before calling the release successful, like `helm upgrade --wait`.")
+  @Default("true")
+  private Boolean wait = true;
+
+  @JsonPropertyDescription("How long Helm waits for the release to become ready (and each hook to finish). "
+      + "Go duration; choose longer than your slowest pod start-up.")
+  @Default("5m")
+  @Pattern(HelmReleaseSpec.DURATION_PATTERN)
+  private String timeout = "5m";
+
+  @JsonPropertyDescription("Delete the objects a failed upgrade created, like `helm upgrade --cleanup-on-fail`.")
+  @Default("true")
+  private Boolean cleanupOnFail = true;
+
+  public Boolean getAtomic() { return atomic; }
+  public void setAtomic(Boolean atomic) { this.atomic = atomic; }
+  public Boolean getWait() { return wait; }
+  public void setWait(Boolean wait) { this.wait = wait; }
+  public String getTimeout() { return timeout; }
+  public void setTimeout(String timeout) { this.timeout = timeout; }
+  public Boolean getCleanupOnFail() { return cleanupOnFail; }
+  public void setCleanupOnFail(Boolean cleanupOnFail) { this.cleanupOnFail = cleanupOnFail; }
+}

@@ -1,0 +1,161 @@
+package io.helmop.operator;
+
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.HelmReleaseStatus;
+import io.helmop.operator.config.Durations;
+import io.helmop.operator.release.DesiredRelease;
+import io.helmop.operator.release.HelmEngine;
+import io.helmop.operator.release.HelmException;
+import io.helmop.operator.release.Preflight;
+import io.helmop.operator.release.ReleasePlanner;
+import io.helmop.operator.release.ReleaseRecord;
+import io.helmop.operator.release.ReleaseRecords;
+import io.helmop.operator.release.Releaser;
+import io.helmop.operator.status.EventRecorder;
+import io.helmop.operator.status.StatusFactory;
+import io.helmop.operator.status.StatusWriter;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a HelmRelease: plan the release (chart + values), and when it differs from what was last applied,
+ * preflight it, release it through Helm and record the outcome. An unchanged HelmRelease costs no Helm call
+ * and no status write.
+ */
+@ControllerConfiguration(name = "helmrelease", finalizerName = HelmReleaseReconciler.FINALIZER,
+    fieldManager = "helmop")
+public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<HelmRelease> {
+  public static final String FINALIZER = "helmop.io/uninstall";
+  private static final Logger LOG = LoggerFactory.getLogger(HelmReleaseReconciler.class);
+
+  private final ReleasePlanner planner;
+  private final ReleaseRecords records;
+  private final Preflight preflight;
+  private final Releaser releaser;
+  private final HelmEngine helm;
+  private final StatusFactory statuses;
+  private final StatusWriter statusWriter;
+  private final EventRecorder events;
+
+  public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
+      Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events) {
+    this.planner = planner;
+    this.records = records;
+    this.preflight = preflight;
+    this.releaser = releaser;
+    this.helm = helm;
+    this.statuses = statuses;
+    this.statusWriter = statusWriter;
+    this.events = events;
+  }
+
+  @Override
+  public UpdateControl<HelmRelease> reconcile(HelmRelease release, Context<HelmRelease> context)
+      throws ReconcileFailure {
+    if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
+      statusWriter.write(release, statuses.suspended(release), context);
+      return UpdateControl.noUpdate();
+    }
+    Duration interval = Durations.parse("spec.interval", release.getSpec().getInterval(), "10m");
+    try {
+      DesiredRelease desired = planner.plan(release);
+      List<ReleaseRecord> history = records.history(desired.namespace(), desired.releaseName());
+      boolean changed = !isApplied(release, desired, history);
+      if (changed) {
+        release = statusWriter.write(release, statuses.progressing(release, describe(desired, history)), context);
+        preflight.check(desired);
+        releaser.apply(desired, history, maxHistory(release));
+        history = records.history(desired.namespace(), desired.releaseName());
+      }
+      recordReleased(release, desired, history, changed, context);
+    } catch (ReconcileFailure failure) {
+      if (failure.isRetryable()) {
+        throw failure; // JOSDK retries with exponential backoff; updateErrorStatus records it
+      }
+      recordFailure(release, failure, context);
+    }
+    return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<HelmRelease> updateErrorStatus(HelmRelease release, Context<HelmRelease> context,
+      Exception e) {
+    ReconcileFailure failure = e instanceof ReconcileFailure f ? f
+        : ReconcileFailure.retryable("ReconcileError", "helmop could not reconcile this release: " + e.getMessage()
+            + ". helmop retries with backoff.", e);
+    recordFailure(release, failure, context);
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  @Override
+  public DeleteControl cleanup(HelmRelease release, Context<HelmRelease> context) {
+    if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
+      LOG.info("HelmRelease is suspended: leaving Helm release {} in namespace {} installed",
+          release.releaseName(), release.targetNamespace());
+      return DeleteControl.defaultDelete();
+    }
+    try {
+      helm.uninstall(release.releaseName(), release.targetNamespace());
+    } catch (HelmException e) {
+      events.warning(release, "UninstallFailed", "Uninstall of release " + release.releaseName() + " failed: "
+          + e.getMessage() + ". helmop retries with backoff; the HelmRelease stays until it succeeds.");
+      throw e;
+    }
+    LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
+    events.normal(release, "Uninstalled", "Release " + release.releaseName() + " was uninstalled from namespace "
+        + release.targetNamespace());
+    return DeleteControl.defaultDelete();
+  }
+
+  /** Applied = Helm's newest revision is deployed and is the one helmop made from this very digest. */
+  private static boolean isApplied(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history) {
+    HelmReleaseStatus status = release.getStatus();
+    if (status == null || history.isEmpty() || !history.get(0).isDeployed()) {
+      return false;
+    }
+    return desired.digest().equals(status.getLastAppliedDigest())
+        && Integer.valueOf(history.get(0).revision()).equals(status.getLastAppliedRevision());
+  }
+
+  private void recordReleased(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
+      boolean helmCalled, Context<HelmRelease> context) {
+    ReleaseRecord deployed = history.get(0);
+    String reason = deployed.revision() == 1 ? "InstallSucceeded" : "UpgradeSucceeded";
+    statusWriter.write(release, statuses.released(release, reason, deployed, history, desired.digest()), context);
+    if (helmCalled) {
+      LOG.info("Release {} revision {} ({}) is deployed and ready", deployed.name(), deployed.revision(),
+          deployed.chart());
+      events.normal(release, reason, "Release " + deployed.name() + " revision " + deployed.revision() + " ("
+          + deployed.chart() + ") is deployed and ready");
+    }
+  }
+
+  private void recordFailure(HelmRelease release, ReconcileFailure failure, Context<HelmRelease> context) {
+    HelmRelease written = statusWriter.write(release,
+        statuses.failed(release, failure, Releaser.isHelmFailure(failure)), context);
+    if (written != release) {
+      LOG.warn("{}: {}", failure.reason(), failure.getMessage());
+      events.warning(release, failure.reason(), failure.getMessage());
+    }
+  }
+
+  private static String describe(DesiredRelease desired, List<ReleaseRecord> history) {
+    String verb = history.isEmpty() ? "Installing" : "Upgrading";
+    return verb + " chart " + desired.chart().nameAndVersion() + " as release " + desired.releaseName()
+        + " in namespace " + desired.namespace();
+  }
+
+  private static int maxHistory(HelmRelease release) {
+    Integer max = release.getSpec().getMaxHistory();
+    return max == null ? 10 : max;
+  }
+}

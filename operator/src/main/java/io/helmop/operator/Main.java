@@ -1,0 +1,93 @@
+package io.helmop.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.helmop.operator.config.HelmKubeconfig;
+import io.helmop.operator.config.OperatorConfig;
+import io.helmop.operator.lifecycle.SignalHandlers;
+import io.helmop.operator.release.HelmJavaEngine;
+import io.helmop.operator.release.Preflight;
+import io.helmop.operator.release.ReleasePlanner;
+import io.helmop.operator.release.ReleaseRecords;
+import io.helmop.operator.release.Releaser;
+import io.helmop.operator.source.ChartCache;
+import io.helmop.operator.source.HelmRepositoryClient;
+import io.helmop.operator.status.EventRecorder;
+import io.helmop.operator.status.StatusFactory;
+import io.helmop.operator.status.StatusWriter;
+import io.helmop.operator.values.ValuesComposer;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/** Starts helmop: wires the reconcile steps together and runs the operator until SIGTERM. */
+@CommandLine.Command(name = "helmop", mixinStandardHelpOptions = true, version = "helmop 0.1.0",
+    description = "Reconciles HelmRelease resources (helmop.io/v1alpha1) into Helm releases.%n"
+        + "Reaches the cluster through KUBECONFIG, ~/.kube/config, or the pod's service account.")
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  @CommandLine.Mixin
+  OperatorConfig.Options options = new OperatorConfig.Options();
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    OperatorConfig config = options.toConfig();
+    // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
+    SignalHandlers signals = SignalHandlers.captureJvmHandlers();
+    Clock clock = Clock.systemUTC();
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    HelmKubeconfig kubeconfig = HelmKubeconfig.detect();
+
+    var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
+    var records = new ReleaseRecords(client);
+    var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts")), clock);
+    var reconciler = new HelmReleaseReconciler(
+        new ReleasePlanner(charts, new ValuesComposer()),
+        records,
+        new Preflight(helm),
+        new Releaser(helm, records),
+        helm,
+        new StatusFactory(clock),
+        new StatusWriter(),
+        new EventRecorder(client, clock, config.instanceName()));
+
+    Operator operator = new Operator(o -> o
+        .withKubernetesClient(client)
+        .withConcurrentReconciliationThreads(config.concurrency())
+        .withReconciliationTerminationTimeout(config.shutdownTimeout())
+        .withCloseClientOnStop(true));
+    operator.register(reconciler, c -> {
+      c.withRetry(new GenericRetry()
+          .setInitialInterval(config.retryInitialInterval().toMillis())
+          .setIntervalMultiplier(2)
+          .setMaxInterval(config.retryMaxInterval().toMillis())
+          .withoutMaxAttempts());
+      if (config.namespaces().isEmpty()) {
+        c.watchingAllNamespaces();
+      } else {
+        c.settingNamespaces(config.namespaces());
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("helmop is stopping (signal received)");
+      operator.stop();
+      LOG.info("helmop stopped cleanly");
+    }, "helmop-shutdown"));
+
+    LOG.info("helmop starting: namespaces={}, kubeconfig for Helm={}, cache={}",
+        config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir());
+    operator.start();
+    LOG.info("helmop started");
+    Thread.currentThread().join(); // the operator runs on its own threads until the JVM is told to stop
+    return 0;
+  }
+}

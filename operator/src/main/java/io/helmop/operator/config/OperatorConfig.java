@@ -1,0 +1,74 @@
+package io.helmop.operator.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+
+/** The operator's settings, from flags or the environment variables named in --help. */
+public record OperatorConfig(
+    Set<String> namespaces,
+    Path cacheDir,
+    int concurrency,
+    Duration shutdownTimeout,
+    Duration retryInitialInterval,
+    Duration retryMaxInterval,
+    String instanceName) {
+
+  /** Command-line flags; each falls back to an environment variable, then a default. */
+  public static class Options {
+    @CommandLine.Option(names = "--namespaces", split = ",", paramLabel = "NS",
+        defaultValue = "${env:HELMOP_NAMESPACES}",
+        description = "Watch HelmReleases only in these namespaces (comma separated). "
+            + "Default: all namespaces. Env: HELMOP_NAMESPACES.")
+    String[] namespaces;
+
+    @CommandLine.Option(names = "--cache-dir", paramLabel = "DIR",
+        defaultValue = "${env:HELMOP_CACHE_DIR:-${sys:java.io.tmpdir}/helmop}",
+        description = "Where downloaded charts are cached. Default: ${DEFAULT-VALUE}. Env: HELMOP_CACHE_DIR.")
+    Path cacheDir;
+
+    @CommandLine.Option(names = "--concurrency", paramLabel = "N",
+        defaultValue = "${env:HELMOP_CONCURRENCY:-10}",
+        description = "How many releases are reconciled at the same time. Default: ${DEFAULT-VALUE}. "
+            + "Env: HELMOP_CONCURRENCY.")
+    int concurrency;
+
+    @CommandLine.Option(names = "--shutdown-timeout", paramLabel = "DURATION",
+        defaultValue = "${env:HELMOP_SHUTDOWN_TIMEOUT:-5s}",
+        description = "On SIGTERM, how long running reconciles may take to finish. Default: ${DEFAULT-VALUE}. "
+            + "Env: HELMOP_SHUTDOWN_TIMEOUT.")
+    String shutdownTimeout;
+
+    @CommandLine.Option(names = "--retry-initial-interval", paramLabel = "DURATION",
+        defaultValue = "${env:HELMOP_RETRY_INITIAL_INTERVAL:-5s}",
+        description = "First wait after a failure; doubles at each failure. Default: ${DEFAULT-VALUE}. "
+            + "Env: HELMOP_RETRY_INITIAL_INTERVAL.")
+    String retryInitialInterval;
+
+    @CommandLine.Option(names = "--retry-max-interval", paramLabel = "DURATION",
+        defaultValue = "${env:HELMOP_RETRY_MAX_INTERVAL:-5m}",
+        description = "Longest wait between retries. Default: ${DEFAULT-VALUE}. Env: HELMOP_RETRY_MAX_INTERVAL.")
+    String retryMaxInterval;
+
+    public OperatorConfig toConfig() {
+      Set<String> ns = namespaces == null ? Set.of()
+          : Arrays.stream(namespaces).map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+      String host = System.getenv().getOrDefault("HOSTNAME", "helmop");
+      return new OperatorConfig(ns, cacheDir, concurrency, duration("--shutdown-timeout", shutdownTimeout),
+          duration("--retry-initial-interval", retryInitialInterval),
+          duration("--retry-max-interval", retryMaxInterval), host);
+    }
+
+    private static Duration duration(String flag, String value) {
+      try {
+        return io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
+      } catch (java.text.ParseException | RuntimeException e) {
+        throw new CommandLine.ParameterException(new CommandLine(new Options()),
+            flag + " \"" + value + "\" is not a duration (examples: 5s, 2m)");
+      }
+    }
+  }
+}

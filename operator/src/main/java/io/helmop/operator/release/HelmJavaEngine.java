@@ -1,0 +1,125 @@
+package io.helmop.operator.release;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.UpgradeCommand;
+import io.helmop.operator.config.HelmKubeconfig;
+import io.helmop.operator.lifecycle.SignalHandlers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.Function;
+
+/** {@link HelmEngine} backed by helm-java (Helm's Go library inside the JVM). */
+public class HelmJavaEngine implements HelmEngine {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final HelmKubeconfig kubeconfig;
+  private final SignalHandlers signals;
+  private final Path workDir;
+
+  public HelmJavaEngine(HelmKubeconfig kubeconfig, SignalHandlers signals, Path workDir) {
+    this.kubeconfig = kubeconfig;
+    this.signals = signals;
+    this.workDir = workDir;
+  }
+
+  @Override
+  public void install(ReleaseRequest request) {
+    withValuesFile(request, values -> {
+      InstallCommand install = new Helm(request.chart()).install()
+          .withName(request.releaseName())
+          .withNamespace(request.namespace())
+          .withValuesFile(values)
+          .withTimeout(timeoutSeconds(request));
+      if (request.atomic()) install.atomic();
+      if (request.waitReady()) install.waitReady();
+      if (request.createNamespace()) install.createNamespace();
+      kubeconfig.apply(install::withKubeConfig, install::withKubeConfigContents);
+      return install.call();
+    });
+  }
+
+  @Override
+  public void upgrade(ReleaseRequest request) {
+    withValuesFile(request, values -> {
+      // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
+      UpgradeCommand upgrade = new Helm(request.chart()).upgrade()
+          .withName(request.releaseName())
+          .withNamespace(request.namespace())
+          .withValuesFile(values)
+          .resetValues()
+          .withTimeout(timeoutSeconds(request));
+      if (request.atomic()) upgrade.atomic();
+      if (request.waitReady()) upgrade.waitReady();
+      if (request.cleanupOnFail()) upgrade.cleanupOnFail();
+      kubeconfig.apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
+      return upgrade.call();
+    });
+  }
+
+  @Override
+  public void uninstall(String releaseName, String namespace) {
+    call(() -> {
+      var uninstall = Helm.uninstall(releaseName).withNamespace(namespace).ignoreNotFound();
+      kubeconfig.apply(uninstall::withKubeConfig, uninstall::withKubeConfigContents);
+      return uninstall.call();
+    });
+  }
+
+  @Override
+  public String template(ReleaseRequest request) {
+    return withValuesFile(request, values -> new Helm(request.chart()).template()
+        .withName(request.releaseName())
+        .withNamespace(request.namespace())
+        .withValuesFile(values)
+        .call());
+  }
+
+  @Override
+  public LintReport lint(ReleaseRequest request) {
+    LintResult result = call(() -> new Helm(request.chart()).lint().call());
+    return new LintReport(result.isFailed(), result.getMessages());
+  }
+
+  private static int timeoutSeconds(ReleaseRequest request) {
+    return (int) Math.max(1, request.timeout().toSeconds());
+  }
+
+  /** Writes the values to a file only the operator can read (they may hold secrets) and removes it afterwards. */
+  private <T> T withValuesFile(ReleaseRequest request, Function<Path, T> helmCall) {
+    Path file;
+    try {
+      Files.createDirectories(workDir);
+      file = Files.createTempFile(workDir, "values-", ".yaml",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      YAML.writeValue(file.toFile(), request.values());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write the values file for Helm in " + workDir, e);
+    }
+    try {
+      return call(() -> helmCall.apply(file));
+    } finally {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException ignored) {
+        // a leftover temp file in the operator's own work directory is harmless
+      }
+    }
+  }
+
+  private <T> T call(java.util.concurrent.Callable<T> helmCall) {
+    try {
+      return helmCall.call();
+    } catch (Exception e) {
+      throw new HelmException(e.getMessage() == null ? e.toString() : e.getMessage().strip(), e);
+    } finally {
+      signals.restore();
+    }
+  }
+}

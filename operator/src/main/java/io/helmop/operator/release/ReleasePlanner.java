@@ -1,0 +1,42 @@
+package io.helmop.operator.release;
+
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.HelmReleaseSpec;
+import io.helmop.api.v1alpha1.InstallSpec;
+import io.helmop.api.v1alpha1.UpgradeSpec;
+import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.config.Durations;
+import io.helmop.operator.source.HelmRepositoryClient;
+import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.values.ValuesComposer;
+import java.time.Duration;
+
+/** Turns a HelmRelease into the release it asks for: the chart resolved, the values composed, the options set. */
+public class ReleasePlanner {
+  private final HelmRepositoryClient charts;
+  private final ValuesComposer values;
+
+  public ReleasePlanner(HelmRepositoryClient charts, ValuesComposer values) {
+    this.charts = charts;
+    this.values = values;
+  }
+
+  public DesiredRelease plan(HelmRelease release) throws ReconcileFailure {
+    HelmReleaseSpec spec = release.getSpec();
+    Duration interval = Durations.parse("spec.interval", spec.getInterval(), "10m");
+    ResolvedChart chart = charts.resolve(spec.getChart(), interval);
+    UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
+    InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();
+    ReleaseRequest request = new ReleaseRequest(
+        release.releaseName(),
+        release.targetNamespace(),
+        chart.archive(),
+        values.compose(release),
+        !Boolean.FALSE.equals(upgrade.getAtomic()),
+        !Boolean.FALSE.equals(upgrade.getWait()),
+        Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m"),
+        Boolean.TRUE.equals(install.getCreateNamespace()),
+        !Boolean.FALSE.equals(upgrade.getCleanupOnFail()));
+    return DesiredRelease.of(chart, request);
+  }
+}

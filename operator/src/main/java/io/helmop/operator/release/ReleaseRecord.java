@@ -1,0 +1,34 @@
+package io.helmop.operator.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One revision of a Helm release as Helm stored it (Secret {@code sh.helm.release.v1.<name>.v<revision>}).
+ *
+ * @param config the user-supplied values of this revision
+ * @param manifest the rendered manifest Helm applied (hooks excluded)
+ */
+public record ReleaseRecord(
+    String name,
+    String namespace,
+    int revision,
+    String status,
+    String chartName,
+    String chartVersion,
+    String appVersion,
+    String lastDeployed,
+    String description,
+    JsonNode config,
+    String manifest) {
+
+  public static final String DEPLOYED = "deployed";
+
+  public boolean isDeployed() {
+    return DEPLOYED.equals(status);
+  }
+
+  /** {@code name-version}, as `helm list` shows the chart. */
+  public String chart() {
+    return chartName + "-" + chartVersion;
+  }
+}

@@ -1,0 +1,95 @@
+package io.helmop.operator.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads Helm's own release records. helm-java has neither "get manifest" nor "rollback", and reading the
+ * Secrets directly costs one API call, not one Helm call.
+ */
+public class ReleaseRecords {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final KubernetesClient client;
+
+  public ReleaseRecords(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** All stored revisions of the release, newest first. */
+  public List<ReleaseRecord> history(String namespace, String releaseName) {
+    return storageSecrets(namespace, releaseName).stream()
+        .map(ReleaseRecords::decode)
+        .sorted(Comparator.comparingInt(ReleaseRecord::revision).reversed())
+        .toList();
+  }
+
+  public Optional<ReleaseRecord> latest(String namespace, String releaseName) {
+    return history(namespace, releaseName).stream().findFirst();
+  }
+
+  /**
+   * Deletes the oldest records beyond {@code keep}, as Helm's --history-max does (helm-java cannot pass it).
+   * The deployed revision is always kept.
+   */
+  public void prune(String namespace, String releaseName, int keep) {
+    List<Secret> newestFirst = storageSecrets(namespace, releaseName).stream()
+        .sorted(Comparator.comparingInt(ReleaseRecords::revisionOf).reversed())
+        .toList();
+    newestFirst.stream().skip(keep)
+        .filter(secret -> !ReleaseRecord.DEPLOYED.equals(secret.getMetadata().getLabels().get("status")))
+        .forEach(secret -> client.resource(secret).delete());
+  }
+
+  private List<Secret> storageSecrets(String namespace, String releaseName) {
+    return client.secrets().inNamespace(namespace)
+        .withLabels(Map.of("owner", "helm", "name", releaseName))
+        .list().getItems().stream()
+        .filter(secret -> "helm.sh/release.v1".equals(secret.getType()))
+        .toList();
+  }
+
+  private static int revisionOf(Secret secret) {
+    return Integer.parseInt(secret.getMetadata().getLabels().getOrDefault("version", "0"));
+  }
+
+  /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
+  static ReleaseRecord decode(Secret secret) {
+    String apiEncoded = secret.getData().get("release");
+    byte[] helmEncoded = Base64.getDecoder().decode(apiEncoded);
+    byte[] gzipped = Base64.getDecoder().decode(helmEncoded);
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+      return fromJson(JSON.readTree(in));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);
+    }
+  }
+
+  static ReleaseRecord fromJson(JsonNode release) {
+    JsonNode info = release.path("info");
+    JsonNode chart = release.path("chart").path("metadata");
+    return new ReleaseRecord(
+        release.path("name").asText(),
+        release.path("namespace").asText(),
+        release.path("version").asInt(),
+        info.path("status").asText(),
+        chart.path("name").asText(),
+        chart.path("version").asText(),
+        chart.path("appVersion").asText(""),
+        info.path("last_deployed").asText(""),
+        info.path("description").asText(""),
+        release.path("config"),
+        release.path("manifest").asText(""));
+  }
+}

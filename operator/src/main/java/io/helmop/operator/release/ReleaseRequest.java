@@ -1,0 +1,17 @@
+package io.helmop.operator.release;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** Everything one Helm install, upgrade or render needs. Values are the merged user values (not chart defaults). */
+public record ReleaseRequest(
+    String releaseName,
+    String namespace,
+    Path chart,
+    Map<String, Object> values,
+    boolean atomic,
+    boolean waitReady,
+    Duration timeout,
+    boolean createNamespace,
+    boolean cleanupOnFail) {}

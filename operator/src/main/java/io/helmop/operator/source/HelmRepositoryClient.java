@@ -1,0 +1,188 @@
+package io.helmop.operator.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.helmop.api.v1alpha1.ChartSpec;
+import io.helmop.operator.ReconcileFailure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves and downloads charts from HTTP(S) Helm repositories (a folder with index.yaml).
+ *
+ * <p>Each repository's index is fetched at most once per refresh interval, however many releases use it; a
+ * version missing from a cached index triggers one early refresh (at most every {@link #MISS_REFRESH}), so a
+ * chart published a moment ago is found without waiting for the interval. When the repository is down, a
+ * cached index and cached archives keep serving.
+ */
+public class HelmRepositoryClient {
+  private static final Logger LOG = LoggerFactory.getLogger(HelmRepositoryClient.class);
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final Duration MISS_REFRESH = Duration.ofSeconds(10);
+
+  private final HttpClient http;
+  private final ChartCache cache;
+  private final Clock clock;
+  private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
+  /** Archives by URL, for indexes that carry no digest: chart versions are immutable once published. */
+  private final Map<URI, ChartCache.Stored> downloaded = new ConcurrentHashMap<>();
+
+  public HelmRepositoryClient(ChartCache cache, Clock clock) {
+    this.http = HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(10))
+        .followRedirects(HttpClient.Redirect.NORMAL)
+        .build();
+    this.cache = cache;
+    this.clock = clock;
+  }
+
+  public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval) throws ReconcileFailure {
+    String repository = stripSlash(spec.getRepository());
+    VersionConstraint constraint = parseConstraint(spec);
+    CachedIndex index = index(repository, refreshInterval, false);
+    ChartVersion picked = index.pick(spec.getName(), constraint);
+    if (picked == null && index.age(clock).compareTo(MISS_REFRESH) > 0) {
+      index = index(repository, refreshInterval, true);
+      picked = index.pick(spec.getName(), constraint);
+    }
+    if (picked == null) {
+      throw notFound(spec, repository, constraint, index);
+    }
+    return download(repository, picked);
+  }
+
+  private static VersionConstraint parseConstraint(ChartSpec spec) throws ReconcileFailure {
+    try {
+      return VersionConstraint.parse(spec.getVersion());
+    } catch (IllegalArgumentException e) {
+      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.version \"" + spec.getVersion()
+          + "\" is not a semver constraint: write an exact version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0).");
+    }
+  }
+
+  private static ReconcileFailure notFound(ChartSpec spec, String repository, VersionConstraint constraint,
+      CachedIndex index) {
+    List<String> versions = index.versions(spec.getName());
+    if (versions.isEmpty()) {
+      return ReconcileFailure.stalled("ChartNotFound", "Chart \"" + spec.getName() + "\" (spec.chart.name) is not in "
+          + "the repository " + repository + ": check the name, or publish the chart there.");
+    }
+    String available = String.join(", ", versions.subList(0, Math.min(10, versions.size())));
+    return ReconcileFailure.stalled("ChartVersionNotFound", "No version of chart \"" + spec.getName()
+        + "\" in " + repository + " matches spec.chart.version \"" + constraint + "\"; available: " + available
+        + ". Change spec.chart.version or publish that version.");
+  }
+
+  private CachedIndex index(String repository, Duration refreshInterval, boolean force) throws ReconcileFailure {
+    CachedIndex cached = indexes.get(repository);
+    if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
+      return cached;
+    }
+    try (InputStream body = get(URI.create(repository + "/index.yaml"))) {
+      CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());
+      indexes.put(repository, fresh);
+      return fresh;
+    } catch (IOException | RuntimeException e) {
+      if (cached != null) {
+        LOG.warn("Chart repository {} is unreachable ({}); using its index from {}", repository, e.getMessage(),
+            cached.fetchedAt());
+        return cached;
+      }
+      throw ReconcileFailure.retryable("RepositoryUnavailable", "Cannot read the index of chart repository "
+          + repository + " (spec.chart.repository): " + describe(e) + ". helmop retries with backoff.", e);
+    }
+  }
+
+  private ResolvedChart download(String repository, ChartVersion version) throws ReconcileFailure {
+    var cached = cache.find(version.digest());
+    if (cached.isPresent()) {
+      return version.resolved(cached.get(), version.digest());
+    }
+    URI url = URI.create(repository + "/").resolve(version.url());
+    ChartCache.Stored known = downloaded.get(url);
+    if (known != null && java.nio.file.Files.isRegularFile(known.path())) {
+      return version.resolved(known.path(), known.digest());
+    }
+    try (InputStream body = get(url)) {
+      ChartCache.Stored stored = cache.store(body);
+      downloaded.put(url, stored);
+      if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
+        throw ReconcileFailure.stalled("ChartDigestMismatch", "Chart " + version.name() + "-" + version.version()
+            + " from " + url + " has digest " + stored.digest() + " but the repository index says "
+            + version.digest() + ": the repository is inconsistent; re-index it.");
+      }
+      return version.resolved(stored.path(), stored.digest());
+    } catch (IOException | RuntimeException e) {
+      throw ReconcileFailure.retryable("ChartDownloadFailed", "Cannot download chart " + version.name() + "-"
+          + version.version() + " from " + url + ": " + describe(e) + ". helmop retries with backoff.", e);
+    }
+  }
+
+  private InputStream get(URI uri) throws IOException {
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build();
+    try {
+      HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() != 200) {
+        response.body().close();
+        throw new IOException("HTTP " + response.statusCode() + " for " + uri);
+      }
+      return response.body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while fetching " + uri, e);
+    }
+  }
+
+  private static String describe(Exception e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private record ChartVersion(String name, String version, String appVersion, String url, String digest) {
+    ResolvedChart resolved(java.nio.file.Path archive, String actualDigest) {
+      return new ResolvedChart(name, version, appVersion, archive, actualDigest);
+    }
+  }
+
+  private record CachedIndex(JsonNode index, Instant fetchedAt) {
+    Duration age(Clock clock) {
+      return Duration.between(fetchedAt, clock.instant());
+    }
+
+    List<String> versions(String chart) {
+      List<String> versions = new ArrayList<>();
+      index.path("entries").path(chart).forEach(entry -> versions.add(entry.path("version").asText()));
+      return versions;
+    }
+
+    ChartVersion pick(String chart, VersionConstraint constraint) {
+      return constraint.highest(versions(chart)).map(version -> {
+        for (JsonNode entry : index.path("entries").path(chart)) {
+          if (version.equals(entry.path("version").asText())) {
+            return new ChartVersion(chart, version, entry.path("appVersion").asText(""),
+                entry.path("urls").path(0).asText(), entry.path("digest").asText(""));
+          }
+        }
+        return null;
+      }).orElse(null);
+    }
+  }
+}
