@@ -1,0 +1,164 @@
+package io.helmop.e2e;
+
+import static io.helmop.e2e.support.HelmReleases.apply;
+import static io.helmop.e2e.support.HelmReleases.condition;
+import static io.helmop.e2e.support.HelmReleases.get;
+import static io.helmop.e2e.support.HelmReleases.hasCondition;
+import static io.helmop.e2e.support.HelmReleases.helmRelease;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Event;
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.e2e.support.ChartRepository;
+import io.helmop.e2e.support.LocalCluster;
+import io.helmop.e2e.support.OperatorProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A user's whole journey with one release, on the real control plane, with a real chart repository. */
+class HelmReleaseLifecycleIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static LocalCluster cluster;
+  static ChartRepository repository;
+  static OperatorProcess operator;
+
+  @BeforeAll
+  static void startOperator() {
+    cluster = LocalCluster.get();
+    Path chart = cluster.repo().resolve("examples/charts/hello");
+    repository = new ChartRepository(cluster)
+        .publish(chart, "0.1.0", "1.0.0")
+        .publish(chart, "0.2.0", "2.0.0")
+        .publish(chart, "0.3.0-rc.1", "3.0.0-rc.1");
+    operator = OperatorProcess.start(cluster, Map.of());
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    cluster.deleteTestNamespaces();
+    if (operator != null) {
+      operator.close();
+      System.out.println("operator log: " + operator.logFile());
+    }
+    if (repository != null) {
+      repository.close();
+    }
+  }
+
+  @Test
+  void installsUpgradesOnlyWhenSomethingChangedAndUninstallsOnDelete() throws Exception {
+    String ns = cluster.createNamespace("lifecycle");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.x", """
+        interval: 5s
+        values:
+          message: first"""));
+
+    // the user's way to wait: kubectl wait on the Ready condition
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    cluster.kubectl("wait", "--for=condition=Available", "deployment/web", "-n", ns, "--timeout=60s").orFail();
+    HelmRelease installed = get(cluster, ns, "web");
+    assertThat(installed.getStatus().getLastAppliedRevision()).isEqualTo(1);
+    assertThat(installed.getStatus().getChart()).isEqualTo("hello-0.1.0");
+    assertThat(installed.getStatus().getAppVersion()).isEqualTo("1.0.0");
+    assertThat(installed.getStatus().getObservedGeneration()).isEqualTo(1L);
+    assertThat(condition(installed, "Released").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(condition(installed, "Reconciling").orElseThrow().getStatus()).isEqualTo("False");
+    assertThat(cluster.helm("list", "-n", ns, "-o", "json").orFail().output()).contains("\"name\":\"web\"")
+        .contains("\"status\":\"deployed\"");
+
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.x", """
+        interval: 5s
+        values:
+          message: second"""));
+    await().atMost(Duration.ofMinutes(3)).until(() -> {
+      HelmRelease r = get(cluster, ns, "web");
+      return r.getStatus().getObservedGeneration() == 2L && hasCondition(r, "Ready", "True");
+    });
+    HelmRelease upgraded = get(cluster, ns, "web");
+    assertThat(upgraded.getStatus().getLastAppliedRevision()).isEqualTo(2);
+    assertThat(cluster.kubectl("get", "configmap", "web", "-n", ns, "-o", "jsonpath={.data.message}").orFail()
+        .output()).isEqualTo("second");
+
+    // Over three resync intervals nothing changes: no Helm call (no revision 3) and not even a status write.
+    String resourceVersion = upgraded.getMetadata().getResourceVersion();
+    Thread.sleep(Duration.ofSeconds(16).toMillis());
+    HelmRelease later = get(cluster, ns, "web");
+    assertThat(later.getMetadata().getResourceVersion()).isEqualTo(resourceVersion);
+    assertThat(later.getStatus().getLastAppliedRevision()).isEqualTo(2);
+
+    JsonNode history = JSON.readTree(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output());
+    assertThat(history).hasSize(2);
+    assertThat(history.get(0).path("status").asText()).isEqualTo("superseded");
+    assertThat(history.get(1).path("status").asText()).isEqualTo("deployed");
+    assertThat(upgraded.getStatus().getHistory()).extracting(h -> h.getRevision()).containsExactly(2, 1);
+    assertThat(cluster.helm("get", "values", "web", "-n", ns).orFail().output()).contains("message: second");
+
+    cluster.kubectl("delete", "helmrelease", "web", "-n", ns, "--timeout=120s").orFail();
+    assertThat(cluster.helm("list", "-n", ns, "-q").orFail().output()).doesNotContain("web");
+    assertThat(cluster.kubectl("get", "deployment", "web", "-n", ns, "--ignore-not-found", "-o", "name")
+        .orFail().output()).isBlank();
+    assertThat(events(ns, "web")).extracting(Event::getReason)
+        .contains("InstallSucceeded", "UpgradeSucceeded", "Uninstalled");
+  }
+
+  @Test
+  void missingChartVersionStallsWithAClearMessageWhileOtherReleasesProceed() {
+    String ns = cluster.createNamespace("missing");
+    apply(cluster, helmRelease(ns, "broken", repository.url(), "9.9.9", ""));
+    apply(cluster, helmRelease(ns, "latest", repository.url(), "", ""));
+
+    await().atMost(Duration.ofMinutes(2)).until(() -> hasCondition(get(cluster, ns, "broken"), "Stalled", "True"));
+    HelmRelease broken = get(cluster, ns, "broken");
+    assertThat(condition(broken, "Ready").orElseThrow().getStatus()).isEqualTo("False");
+    assertThat(condition(broken, "Ready").orElseThrow().getReason()).isEqualTo("ChartVersionNotFound");
+    assertThat(condition(broken, "Ready").orElseThrow().getMessage())
+        .contains("9.9.9").contains(repository.url()).contains("0.2.0");
+    assertThat(cluster.helm("list", "-n", ns, "-q").orFail().output()).doesNotContain("broken");
+
+    // an empty version means the latest stable: 0.2.0, not the 0.3.0-rc.1 prerelease
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/latest", "-n", ns, "--timeout=180s").orFail();
+    assertThat(get(cluster, ns, "latest").getStatus().getChart()).isEqualTo("hello-0.2.0");
+    assertThat(events(ns, "broken")).extracting(Event::getReason).contains("ChartVersionNotFound");
+    assertThat(operator.isAlive()).isTrue();
+  }
+
+  @Test
+  void unreachableRepositoryIsRetriedWithBackoffUntilItComesBack() {
+    ChartRepository flaky = new ChartRepository(cluster)
+        .publish(cluster.repo().resolve("examples/charts/hello"), "1.0.0", "1.0.0");
+    try {
+      flaky.stop();
+      String ns = cluster.createNamespace("outage");
+      apply(cluster, helmRelease(ns, "patient", flaky.url(), "1.0.0", ""));
+
+      await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, ns, "patient"), "Ready")
+          .map(c -> "RepositoryUnavailable".equals(c.getReason())).orElse(false));
+      HelmRelease waiting = get(cluster, ns, "patient");
+      assertThat(condition(waiting, "Ready").orElseThrow().getStatus()).isEqualTo("False");
+      assertThat(condition(waiting, "Ready").orElseThrow().getMessage()).contains(flaky.url());
+      assertThat(condition(waiting, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
+      assertThat(condition(waiting, "Stalled").orElseThrow().getStatus()).isEqualTo("False");
+      assertThat(operator.isAlive()).isTrue();
+
+      flaky.start();
+      cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/patient", "-n", ns, "--timeout=180s").orFail();
+      assertThat(get(cluster, ns, "patient").getStatus().getChart()).isEqualTo("hello-1.0.0");
+    } finally {
+      flaky.close();
+    }
+  }
+
+  private static java.util.List<Event> events(String namespace, String name) {
+    return cluster.client().v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName())
+            && "HelmRelease".equals(e.getInvolvedObject().getKind()))
+        .toList();
+  }
+}

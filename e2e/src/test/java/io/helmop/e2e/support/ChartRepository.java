@@ -1,0 +1,89 @@
+package io.helmop.e2e.support;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real Helm chart repository on 127.0.0.1: charts packaged with the helm CLI, indexed with `helm repo index`,
+ * served over HTTP. It can be stopped and started on the same port to play a repository outage.
+ */
+public final class ChartRepository implements AutoCloseable {
+  private final LocalCluster cluster;
+  private final Path dir;
+  private final int port;
+  private final AtomicInteger indexRequests = new AtomicInteger();
+  private HttpServer server;
+
+  public ChartRepository(LocalCluster cluster) {
+    this.cluster = cluster;
+    try {
+      this.dir = Files.createTempDirectory("helmop-chart-repo-");
+      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      this.port = server.getAddress().getPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    serve();
+  }
+
+  /** Packages the chart folder under a version and app version, and re-indexes the repository. */
+  public ChartRepository publish(Path chartDir, String version, String appVersion) {
+    cluster.helm("package", chartDir.toString(), "--version", version, "--app-version", appVersion,
+        "--destination", dir.toString()).orFail();
+    cluster.helm("repo", "index", dir.toString()).orFail();
+    return this;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int indexRequests() {
+    return indexRequests.get();
+  }
+
+  public void stop() {
+    server.stop(0);
+  }
+
+  public void start() {
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    serve();
+  }
+
+  private void serve() {
+    server.createContext("/", exchange -> {
+      Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
+      if (file.getFileName() != null && file.getFileName().toString().equals("index.yaml")) {
+        indexRequests.incrementAndGet();
+      }
+      if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
+        exchange.sendResponseHeaders(404, -1);
+        exchange.close();
+        return;
+      }
+      byte[] body = Files.readAllBytes(file);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.start();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

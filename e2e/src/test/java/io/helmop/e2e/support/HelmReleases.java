@@ -1,0 +1,47 @@
+package io.helmop.e2e.support;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.helmop.api.v1alpha1.HelmRelease;
+import java.util.Optional;
+
+/** Reading HelmReleases back the way a user would check them. */
+public final class HelmReleases {
+  private HelmReleases() {}
+
+  public static HelmRelease get(LocalCluster cluster, String namespace, String name) {
+    return cluster.client().resources(HelmRelease.class).inNamespace(namespace).withName(name).get();
+  }
+
+  public static Optional<Condition> condition(HelmRelease release, String type) {
+    if (release == null || release.getStatus() == null || release.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return release.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  public static boolean hasCondition(HelmRelease release, String type, String status) {
+    return condition(release, type).map(c -> status.equals(c.getStatus())).orElse(false);
+  }
+
+  /** Applies YAML with kubectl, as a user (or Argo CD) would. */
+  public static void apply(LocalCluster cluster, String yaml) {
+    cluster.kubectlWithInput(yaml, "apply", "-f", "-").orFail();
+  }
+
+  public static String helmRelease(String namespace, String name, String repository, String version,
+      String extraSpec) {
+    return """
+        apiVersion: helmop.io/v1alpha1
+        kind: HelmRelease
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          chart:
+            repository: %s
+            name: hello
+            version: "%s"
+        %s
+        """.formatted(name, namespace, repository, version, extraSpec.indent(2).stripTrailing());
+  }
+}
