@@ -3,6 +3,8 @@ package io.helmop.operator;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.config.Durations;
+import io.helmop.operator.dependency.Dependencies;
+import io.helmop.operator.dependency.DependencyEventSource;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
@@ -19,10 +21,13 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +40,8 @@ import org.slf4j.LoggerFactory;
     fieldManager = "helmop")
 public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<HelmRelease> {
   public static final String FINALIZER = "helmop.io/uninstall";
+  /** On a HelmRelease being deleted: uninstall it even though other releases still depend on it. */
+  public static final String IGNORE_DEPENDENTS = "helmop.io/ignore-dependents";
   private static final Logger LOG = LoggerFactory.getLogger(HelmReleaseReconciler.class);
 
   private final ReleasePlanner planner;
@@ -59,6 +66,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   }
 
   @Override
+  public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
+    return List.of(DependencyEventSource.create(context));
+  }
+
+  @Override
   public UpdateControl<HelmRelease> reconcile(HelmRelease release, Context<HelmRelease> context)
       throws ReconcileFailure {
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
@@ -67,11 +79,18 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     }
     Duration interval = Durations.parse("spec.interval", release.getSpec().getInterval(), "10m");
     try {
+      Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
+      dependencies.validate(release);
+      dependencies.checkNoCycle(release);
       DesiredRelease desired = planner.plan(release);
       List<ReleaseRecord> history = records.history(desired.namespace(), desired.releaseName());
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
-        release = statusWriter.write(release, statuses.progressing(release, describe(desired, history)), context);
+        // only a Helm call waits for dependencies: an applied release stays Ready while a foundation upgrades
+        dependencies.awaitReady(release);
+        String plan = describe(desired, history);
+        LOG.info(plan);
+        release = statusWriter.write(release, statuses.progressing(release, plan), context);
         preflight.check(desired);
         releaser.apply(desired, history, maxHistory(release));
         history = records.history(desired.namespace(), desired.releaseName());
@@ -98,6 +117,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   @Override
   public DeleteControl cleanup(HelmRelease release, Context<HelmRelease> context) {
+    List<HelmRelease> dependents = Dependencies.of(context.getPrimaryCache()).dependents(release);
+    if (!dependents.isEmpty() && !"true".equals(release.getMetadata().getAnnotations() == null ? null
+        : release.getMetadata().getAnnotations().get(IGNORE_DEPENDENTS))) {
+      return waitForDependents(release, dependents, context);
+    }
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
       LOG.info("HelmRelease is suspended: leaving Helm release {} in namespace {} installed",
           release.releaseName(), release.targetNamespace());
@@ -114,6 +138,20 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     events.normal(release, "Uninstalled", "Release " + release.releaseName() + " was uninstalled from namespace "
         + release.targetNamespace());
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * A foundation goes after the releases that need it. Their deletion wakes this release (the dependency event
+   * source); a short poll covers only the moment between their deletion and the cache noticing it.
+   */
+  private DeleteControl waitForDependents(HelmRelease release, List<HelmRelease> dependents,
+      Context<HelmRelease> context) {
+    String names = dependents.stream().map(Dependencies::key).sorted().collect(Collectors.joining(", "));
+    recordFailure(release, ReconcileFailure.waiting("DependentsExist", "Not uninstalling yet: HelmRelease "
+        + names + " depend(s) on this release through spec.dependsOn. Delete them first; to remove this release "
+        + "anyway, annotate it " + IGNORE_DEPENDENTS + "=true."), context);
+    boolean dependentsLeaving = dependents.stream().allMatch(d -> d.getMetadata().getDeletionTimestamp() != null);
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(dependentsLeaving ? 2_000 : 60_000);
   }
 
   /** Applied = Helm's newest revision is deployed and is the one helmop made from this very digest. */
@@ -142,7 +180,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private void recordFailure(HelmRelease release, ReconcileFailure failure, Context<HelmRelease> context) {
     HelmRelease written = statusWriter.write(release,
         statuses.failed(release, failure, Releaser.isHelmFailure(failure)), context);
-    if (written != release) {
+    if (written == release) {
+      return;
+    }
+    if (failure.kind() == ReconcileFailure.Kind.WAIT) {
+      LOG.info("{}: {}", failure.reason(), failure.getMessage());
+      events.normal(release, failure.reason(), failure.getMessage());
+    } else {
       LOG.warn("{}: {}", failure.reason(), failure.getMessage());
       events.warning(release, failure.reason(), failure.getMessage());
     }

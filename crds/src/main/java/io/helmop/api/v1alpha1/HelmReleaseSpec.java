@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HelmReleaseSpec {
@@ -31,6 +32,11 @@ public class HelmReleaseSpec {
       + "Never put secret values here: they end up in Git.")
   @PreserveUnknownFields
   private ObjectNode values;
+
+  @JsonPropertyDescription("HelmReleases that must be Ready (for their current generation) before this release is "
+      + "installed or upgraded, e.g. a foundation release with the Secrets and CRDs an app needs. A foundation "
+      + "is uninstalled only after the releases that depend on it are gone.")
+  private List<DependencyReference> dependsOn;
 
   @JsonPropertyDescription("Options for the first install of the release.")
   private InstallSpec install;
@@ -63,6 +69,8 @@ public class HelmReleaseSpec {
   public void setTargetNamespace(String targetNamespace) { this.targetNamespace = targetNamespace; }
   public ObjectNode getValues() { return values; }
   public void setValues(ObjectNode values) { this.values = values; }
+  public List<DependencyReference> getDependsOn() { return dependsOn; }
+  public void setDependsOn(List<DependencyReference> dependsOn) { this.dependsOn = dependsOn; }
   public InstallSpec getInstall() { return install; }
   public void setInstall(InstallSpec install) { this.install = install; }
   public UpgradeSpec getUpgrade() { return upgrade; }

@@ -65,19 +65,26 @@ public class StatusFactory {
   }
 
   /**
-   * A step failed. Retryable failures leave Reconciling=True (helmop is still working on it, with backoff);
-   * the others set Stalled=True until the spec changes. A failed Helm operation also sets Released=False.
+   * A step failed or has to wait. Retries and waits leave Reconciling=True (helmop is still working on it);
+   * stalls set Stalled=True until the spec changes. A failed Helm operation also sets Released=False.
    */
   public HelmReleaseStatus failed(HelmRelease release, ReconcileFailure failure, boolean helmFailed) {
     HelmReleaseStatus status = copy(release);
     String message = failure.getMessage();
     set(release, status, Conditions.READY, Conditions.FALSE, failure.reason(), message);
-    if (failure.isRetryable()) {
-      set(release, status, Conditions.RECONCILING, Conditions.TRUE, "ProgressingWithRetry", message);
-      set(release, status, Conditions.STALLED, Conditions.FALSE, failure.reason(), message);
-    } else {
-      set(release, status, Conditions.RECONCILING, Conditions.FALSE, failure.reason(), message);
-      set(release, status, Conditions.STALLED, Conditions.TRUE, failure.reason(), message);
+    switch (failure.kind()) {
+      case RETRY -> {
+        set(release, status, Conditions.RECONCILING, Conditions.TRUE, "ProgressingWithRetry", message);
+        set(release, status, Conditions.STALLED, Conditions.FALSE, failure.reason(), message);
+      }
+      case WAIT -> {
+        set(release, status, Conditions.RECONCILING, Conditions.TRUE, failure.reason(), message);
+        set(release, status, Conditions.STALLED, Conditions.FALSE, failure.reason(), message);
+      }
+      case STALL -> {
+        set(release, status, Conditions.RECONCILING, Conditions.FALSE, failure.reason(), message);
+        set(release, status, Conditions.STALLED, Conditions.TRUE, failure.reason(), message);
+      }
     }
     if (helmFailed) {
       set(release, status, Conditions.RELEASED, Conditions.FALSE, failure.reason(), message);

@@ -1,0 +1,60 @@
+{{/* The chart name, or nameOverride. */}}
+{{- define "helmop.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The full name of the objects: fullnameOverride, else "<release>-<name>", or just the release name when it
+already contains the chart name (so `helm install helmop` gives "helmop", not "helmop-helmop").
+Truncated to 63 characters (the DNS label limit).
+*/}}
+{{- define "helmop.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* "name-version" of the chart, for the helm.sh/chart label. */}}
+{{- define "helmop.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "helmop.labels" -}}
+helm.sh/chart: {{ include "helmop.chart" . }}
+{{ include "helmop.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Labels the Deployment selects its pod by. Immutable once installed: never add to them. */}}
+{{- define "helmop.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "helmop.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The operator's ServiceAccount name. */}}
+{{- define "helmop.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "helmop.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create=false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The container image: repository@digest, else repository:tag (tag defaults to the appVersion). */}}
+{{- define "helmop.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) }}
+{{- end }}
+{{- end }}
