@@ -50,7 +50,11 @@ readonly KWOK_VERSION="v0.7.0"
 readonly HELM_VERSION="v3.19.5"
 
 go_mod_version() { # <go.mod> <module path>: the version the go.mod requires
-	awk -v m="$2" '!/=>/ { for (i = 1; i < NF; i++) if ($i == m) { print $(i + 1); exit } }' "$1"
+	awk -v m="$2" '
+		/=>/ { next }         # replace directives
+		{ sub(/\/\/.*/, "") }  # comments
+		{ for (i = 1; i < NF; i++) if ($i == m && $(i + 1) ~ /^v[0-9]/) { print $(i + 1); exit } }
+	' "$1"
 }
 K8S_VERSION="$(go_mod_version "$SRC_DIR/k8s/go.mod" k8s.io/kubernetes)"
 ETCD_VERSION="$(go_mod_version "$SRC_DIR/etcd/go.mod" go.etcd.io/etcd/server/v3)"
@@ -58,9 +62,11 @@ ETCD_VERSION="$(go_mod_version "$SRC_DIR/etcd/go.mod" go.etcd.io/etcd/server/v3)
 # ---------------------------------------------------------------------------
 # Locations and ports.
 # ---------------------------------------------------------------------------
-readonly CACHE_DIR="${HELMOP_CACHE:-$HOME/.cache/helmop}"
+# Absolute paths: they end up in the components' command lines and must mean
+# the same thing to a later `down` run from another directory.
+CACHE_DIR="$(realpath -m "${HELMOP_CACHE:-$HOME/.cache/helmop}")"
 readonly BIN_ROOT="$CACHE_DIR/bin"
-readonly STATE_DIR="${HELMOP_CLUSTER_DIR:-$CACHE_DIR/cluster}"
+STATE_DIR="$(realpath -m "${HELMOP_CLUSTER_DIR:-$CACHE_DIR/cluster}")"
 readonly LOG_DIR="$STATE_DIR/logs"
 readonly PID_DIR="$STATE_DIR/pids"
 readonly PKI_DIR="$STATE_DIR/pki"
@@ -78,7 +84,7 @@ readonly START_TIMEOUT="${HELMOP_START_TIMEOUT:-120}"
 readonly APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
 readonly ETCD_URL="http://127.0.0.1:$ETCD_PORT"
 readonly SERVICE_CIDR="10.96.0.0/16"
-readonly POD_CIDR="10.244.0.0/16"
+readonly POD_CIDR="10.244.0.1/16" # KWOK hands out pod IPs from the given address on
 readonly NODE_NAME="kwok-node"
 readonly CLUSTER_NAME="helmop-e2e"
 
@@ -95,6 +101,9 @@ LAST_ERR=""   # location of an unexpected failing command (ERR trap)
 UP_STARTED=0  # set once `up` may have started processes
 trap 'LAST_ERR="line $LINENO: $BASH_COMMAND"' ERR
 trap on_exit EXIT
+# Make an interrupted `up` (Ctrl-C, a test harness' timeout) clean up too.
+trap 'FAIL_MSG="interrupted"; exit 130' INT
+trap 'FAIL_MSG="terminated"; exit 143' TERM
 
 die() { FAIL_MSG="$*"; exit 1; }
 
@@ -285,39 +294,51 @@ start_process() { # <component> <env/command...>
 
 pid_of() { cat "$PID_DIR/$1.pid" 2>/dev/null || true; }
 
+# A process that exited stays a zombie until its parent (init, for our
+# detached daemons) reaps it, which can take seconds; count that as exited.
+alive() { # <pid>
+	local state
+	state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" && [[ -n "$state" && "$state" != Z ]]
+}
+
+any_alive() { # <pid...>
+	local pid
+	for pid in "$@"; do alive "$pid" && return 0; done
+	return 1
+}
+
 # Running = the recorded pid is alive AND is one of ours (its command line
 # mentions our state dir), so a recycled pid is never mistaken for it.
 is_running() { # <component>
 	local pid
 	pid="$(pid_of "$1")"
-	[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null &&
+	[[ -n "$pid" ]] && alive "$pid" &&
 		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STATE_DIR/"
 }
 
-stop_process() { # <component>
-	local name=$1 pid i
-	if is_running "$name"; then
-		pid="$(pid_of "$name")"
-		log "stopping $name (pid $pid)"
-		kill -TERM "$pid" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			log "$name did not exit after SIGTERM; killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-			sleep 0.2
-		fi
-	fi
-	rm -f "$PID_DIR/$name.pid"
-}
-
+# SIGTERM all components at once (they shut down in parallel), give them up
+# to 15s, then SIGKILL whatever is left.
 stop_all() {
-	local i
-	for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-		stop_process "${COMPONENTS[i]}"
+	local c pid pids=() i
+	for c in "${COMPONENTS[@]}"; do
+		if is_running "$c"; then
+			pid="$(pid_of "$c")"
+			log "stopping $c (pid $pid)"
+			kill -TERM "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
 	done
+	for ((i = 0; i < 150; i++)); do
+		any_alive "${pids[@]}" || break
+		sleep 0.1
+	done
+	for pid in "${pids[@]}"; do
+		if alive "$pid"; then
+			log "pid $pid did not exit after SIGTERM; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	rm -f "$PID_DIR"/*.pid
 }
 
 # Poll <check...> until it succeeds; fail early if the component died.
@@ -349,8 +370,8 @@ check_port_free() { # <port> <component> <env var>
 # Certificates and kubeconfigs (openssl; RSA keys in PKCS#1 PEM, which every
 # client library - including the Java ones - can read).
 # ---------------------------------------------------------------------------
-issue_cert() { # <name> <subject> <extendedKeyUsage> [subjectAltName]
-	local name=$1 subj=$2 eku=$3 san=${4:-}
+issue_cert() { # <name> <subject> <extendedKeyUsage> [subjectAltName]; env CA: signing CA (default ca)
+	local name=$1 subj=$2 eku=$3 san=${4:-} ca=${CA:-ca}
 	openssl genrsa -traditional -out "$PKI_DIR/$name.key" 2048 2>/dev/null
 	openssl req -new -key "$PKI_DIR/$name.key" -subj "$subj" -out "$PKI_DIR/$name.csr"
 	{
@@ -359,17 +380,21 @@ issue_cert() { # <name> <subject> <extendedKeyUsage> [subjectAltName]
 		echo "extendedKeyUsage=$eku"
 		[[ -z "$san" ]] || echo "subjectAltName=$san"
 	} >"$PKI_DIR/$name.ext"
-	openssl x509 -req -in "$PKI_DIR/$name.csr" -CA "$PKI_DIR/ca.crt" -CAkey "$PKI_DIR/ca.key" \
+	openssl x509 -req -in "$PKI_DIR/$name.csr" -CA "$PKI_DIR/$ca.crt" -CAkey "$PKI_DIR/$ca.key" \
 		-CAcreateserial -days 3650 -sha256 -extfile "$PKI_DIR/$name.ext" -out "$PKI_DIR/$name.crt" 2>/dev/null
 	rm -f "$PKI_DIR/$name.csr" "$PKI_DIR/$name.ext"
 }
 
+new_ca() { # <name> <common name>
+	openssl genrsa -traditional -out "$PKI_DIR/$1.key" 2048 2>/dev/null
+	openssl req -x509 -new -key "$PKI_DIR/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+		-out "$PKI_DIR/$1.crt"
+}
+
 generate_pki() {
 	mkdir -p "$PKI_DIR"
-	openssl genrsa -traditional -out "$PKI_DIR/ca.key" 2048 2>/dev/null
-	openssl req -x509 -new -key "$PKI_DIR/ca.key" -subj "/CN=$CLUSTER_NAME-ca" -days 3650 -sha256 \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-		-out "$PKI_DIR/ca.crt"
+	new_ca ca "$CLUSTER_NAME-ca"
 	# Serving cert: 127.0.0.1/localhost is what clients use; the in-cluster
 	# names and the `kubernetes` service IP keep pods' clients happy too.
 	issue_cert kube-apiserver "/CN=kube-apiserver" serverAuth \
@@ -380,6 +405,11 @@ generate_pki() {
 	# bootstrap policy already grants exactly what they need.
 	issue_cert kube-controller-manager "/CN=system:kube-controller-manager" clientAuth
 	issue_cert kube-scheduler "/CN=system:kube-scheduler" clientAuth
+	# Front proxy (request-header authentication), as kubeadm sets it up:
+	# without it the controller-manager and scheduler log an error every few
+	# seconds, and aggregated API servers could not authenticate requests.
+	new_ca front-proxy-ca "$CLUSTER_NAME-front-proxy-ca"
+	CA=front-proxy-ca issue_cert front-proxy-client "/CN=front-proxy-client" clientAuth
 	# Key pair that signs and verifies service-account tokens.
 	openssl genrsa -traditional -out "$PKI_DIR/sa.key" 2048 2>/dev/null
 	openssl rsa -in "$PKI_DIR/sa.key" -pubout -out "$PKI_DIR/sa.pub" 2>/dev/null
@@ -444,6 +474,7 @@ start_apiserver() {
 	# host's external IP. Endpoints may not hold loopback addresses, so the
 	# reconciler for the `kubernetes` service's endpoints is switched off
 	# (it would fail every few seconds); nothing in this cluster dials it.
+	# (With it off, the apiserver logs one harmless "Found stale data" error.)
 	start_process kube-apiserver "$BIN_DIR/kube-apiserver" \
 		--bind-address=127.0.0.1 \
 		--advertise-address=127.0.0.1 \
@@ -457,6 +488,13 @@ start_apiserver() {
 		--service-account-key-file="$PKI_DIR/sa.pub" \
 		--service-account-signing-key-file="$PKI_DIR/sa.key" \
 		--service-cluster-ip-range="$SERVICE_CIDR" \
+		--requestheader-client-ca-file="$PKI_DIR/front-proxy-ca.crt" \
+		--requestheader-allowed-names=front-proxy-client \
+		--requestheader-username-headers=X-Remote-User \
+		--requestheader-group-headers=X-Remote-Group \
+		--requestheader-extra-headers-prefix=X-Remote-Extra- \
+		--proxy-client-cert-file="$PKI_DIR/front-proxy-client.crt" \
+		--proxy-client-key-file="$PKI_DIR/front-proxy-client.key" \
 		--authorization-mode=Node,RBAC \
 		--allow-privileged=true \
 		--profiling=false
@@ -518,7 +556,7 @@ register_node() {
 	local arch
 	arch="$(host_goarch)"
 	# Node status (capacity) may be set on create; KWOK keeps it.
-	kubectl_admin apply -f - >/dev/null <<EOF
+	kubectl_admin apply -f - >"$LOG_DIR/node.log" 2>&1 <<EOF ||
 apiVersion: v1
 kind: Node
 metadata:
@@ -539,6 +577,7 @@ status:
     architecture: $arch
     operatingSystem: linux
 EOF
+		die_component kube-apiserver "did not accept node $NODE_NAME" "$LOG_DIR/node.log"
 }
 
 start_kwok() {

@@ -5,6 +5,7 @@ import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.config.Durations;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
+import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
@@ -27,6 +28,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,9 +54,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final StatusFactory statuses;
   private final StatusWriter statusWriter;
   private final EventRecorder events;
+  private final SettleWindow settleWindow;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
-      Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events) {
+      Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
+      SettleWindow settleWindow) {
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -63,6 +67,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.statuses = statuses;
     this.statusWriter = statusWriter;
     this.events = events;
+    this.settleWindow = settleWindow;
   }
 
   @Override
@@ -87,6 +92,10 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
         // only a Helm call waits for dependencies: an applied release stays Ready while a foundation upgrades
+        Optional<Duration> settling = settleWindow.remaining(release);
+        if (settling.isPresent()) {
+          return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(settling.get());
+        }
         dependencies.awaitReady(release);
         String plan = describe(desired, history);
         LOG.info(plan);
@@ -134,6 +143,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           + e.getMessage() + ". helmop retries with backoff; the HelmRelease stays until it succeeds.");
       throw e;
     }
+    settleWindow.forget(release);
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     events.normal(release, "Uninstalled", "Release " + release.releaseName() + " was uninstalled from namespace "
         + release.targetNamespace());

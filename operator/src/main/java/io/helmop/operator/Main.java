@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.config.OperatorConfig;
+import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.lifecycle.SignalHandlers;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.Preflight;
@@ -58,7 +59,8 @@ public final class Main implements Callable<Integer> {
         helm,
         new StatusFactory(clock),
         new StatusWriter(),
-        new EventRecorder(client, clock, config.instanceName()));
+        new EventRecorder(client, clock, config.instanceName()),
+        new SettleWindow(config.dependencySettle(), clock));
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)

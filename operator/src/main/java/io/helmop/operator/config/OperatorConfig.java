@@ -15,6 +15,7 @@ public record OperatorConfig(
     Duration shutdownTimeout,
     Duration retryInitialInterval,
     Duration retryMaxInterval,
+    Duration dependencySettle,
     String instanceName) {
 
   /** Command-line flags; each falls back to an environment variable, then a default. */
@@ -53,13 +54,21 @@ public record OperatorConfig(
         description = "Longest wait between retries. Default: ${DEFAULT-VALUE}. Env: HELMOP_RETRY_MAX_INTERVAL.")
     String retryMaxInterval;
 
+    @CommandLine.Option(names = "--dependency-settle", paramLabel = "DURATION",
+        defaultValue = "${env:HELMOP_DEPENDENCY_SETTLE:-2s}",
+        description = "After a release with spec.dependsOn changes, wait this long before releasing it, so a "
+            + "dependency changed by the same Git commit is seen changing too. 0s disables. "
+            + "Default: ${DEFAULT-VALUE}. Env: HELMOP_DEPENDENCY_SETTLE.")
+    String dependencySettle;
+
     public OperatorConfig toConfig() {
       Set<String> ns = namespaces == null ? Set.of()
           : Arrays.stream(namespaces).map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
       String host = System.getenv().getOrDefault("HOSTNAME", "helmop");
       return new OperatorConfig(ns, cacheDir, concurrency, duration("--shutdown-timeout", shutdownTimeout),
           duration("--retry-initial-interval", retryInitialInterval),
-          duration("--retry-max-interval", retryMaxInterval), host);
+          duration("--retry-max-interval", retryMaxInterval),
+          duration("--dependency-settle", dependencySettle), host);
     }
 
     private static Duration duration(String flag, String value) {
