@@ -30,6 +30,11 @@ public final class HelmReleases {
 
   public static String helmRelease(String namespace, String name, String repository, String version,
       String extraSpec) {
+    return helmRelease(namespace, name, repository, "hello", version, extraSpec);
+  }
+
+  public static String helmRelease(String namespace, String name, String repository, String chart,
+      String version, String extraSpec) {
     return """
         apiVersion: helmop.io/v1alpha1
         kind: HelmRelease
@@ -39,9 +44,9 @@ public final class HelmReleases {
         spec:
           chart:
             repository: %s
-            name: hello
+            name: %s
             version: "%s"
         %s
-        """.formatted(name, namespace, repository, version, extraSpec.indent(2).stripTrailing());
+        """.formatted(name, namespace, repository, chart, version, extraSpec.indent(2).stripTrailing());
   }
 }

@@ -59,6 +59,18 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * When the operator logged a line about HelmRelease namespace/name containing the fragment, in log order
+   * (log lines carry millisecond timestamps and the release from JOSDK's MDC).
+   */
+  public List<java.time.Instant> logged(String namespace, String name, String fragment) {
+    String marker = "[" + namespace + "/" + name + "]";
+    return log().lines()
+        .filter(line -> line.contains(marker) && line.contains(fragment))
+        .map(line -> java.time.OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant())
+        .toList();
+  }
+
   public Path logFile() {
     return log;
   }

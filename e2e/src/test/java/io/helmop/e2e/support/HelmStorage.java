@@ -1,0 +1,31 @@
+package io.helmop.e2e.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.zip.GZIPInputStream;
+
+/** Helm's own release record of a revision, as JSON: what `helm get all` reads, including hook runs. */
+public final class HelmStorage {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private HelmStorage() {}
+
+  public static JsonNode release(LocalCluster cluster, String namespace, String name, int revision) {
+    Secret secret = cluster.client().secrets().inNamespace(namespace)
+        .withName("sh.helm.release.v1." + name + ".v" + revision).get();
+    if (secret == null) {
+      throw new AssertionError("no Helm record of " + name + " revision " + revision + " in " + namespace);
+    }
+    byte[] helmEncoded = Base64.getDecoder().decode(secret.getData().get("release"));
+    try (var in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(helmEncoded)))) {
+      return JSON.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
