@@ -36,9 +36,11 @@ kubectl apply --server-side -f "$root/crds/helmreleases.helmop.io-v1.yml" >/dev/
 kubectl wait --for=condition=Established crd/helmreleases.helmop.io --timeout=60s >/dev/null
 
 if ! { [ -f "$state/repo.pid" ] && kill -0 "$(cat "$state/repo.pid")" 2>/dev/null; }; then
-  say "serving examples/charts/hello from http://127.0.0.1:$port"
+  say "serving examples/charts/* from http://127.0.0.1:$port"
   rm -rf "$state/charts" && mkdir -p "$state/charts"
-  helm package "$root/examples/charts/hello" --destination "$state/charts" >/dev/null
+  for chart in "$root"/examples/charts/*/; do
+    helm package "$chart" --destination "$state/charts" >/dev/null
+  done
   helm repo index "$state/charts"
   (cd "$state/charts" && nohup python3 -m http.server "$port" --bind 127.0.0.1 >"$state/repo.log" 2>&1 &
    echo $! >"$state/repo.pid")
