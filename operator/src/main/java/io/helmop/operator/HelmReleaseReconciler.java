@@ -126,9 +126,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   @Override
   public DeleteControl cleanup(HelmRelease release, Context<HelmRelease> context) {
-    List<HelmRelease> dependents = Dependencies.of(context.getPrimaryCache()).dependents(release);
-    if (!dependents.isEmpty() && !"true".equals(release.getMetadata().getAnnotations() == null ? null
-        : release.getMetadata().getAnnotations().get(IGNORE_DEPENDENTS))) {
+    Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
+    List<HelmRelease> dependents = dependencies.dependents(release);
+    if (!dependents.isEmpty() && !ignoresDependents(release) && !dependencies.isInCycle(release)) {
       return waitForDependents(release, dependents, context);
     }
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
@@ -148,6 +148,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     events.normal(release, "Uninstalled", "Release " + release.releaseName() + " was uninstalled from namespace "
         + release.targetNamespace());
     return DeleteControl.defaultDelete();
+  }
+
+  private static boolean ignoresDependents(HelmRelease release) {
+    var annotations = release.getMetadata().getAnnotations();
+    return annotations != null && "true".equals(annotations.get(IGNORE_DEPENDENTS));
   }
 
   /**

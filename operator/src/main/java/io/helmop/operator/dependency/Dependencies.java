@@ -90,13 +90,23 @@ public class Dependencies {
 
   /** Fails when following spec.dependsOn from this release leads back to it; the message spells out the cycle. */
   public void checkNoCycle(HelmRelease release) throws ReconcileFailure {
-    List<String> cycle = cycleThrough(key(release), key(release), new ArrayList<>(List.of(key(release))),
-        new HashSet<>());
+    List<String> cycle = cycleOf(release);
     if (!cycle.isEmpty()) {
       throw ReconcileFailure.stalled("DependencyCycle", "spec.dependsOn forms a cycle: "
           + String.join(" -> ", cycle) + ". None of these releases can be installed: remove one of the "
           + "dependencies.");
     }
+  }
+
+  /** Members of a cycle were never installed, so none waits for the others when they are deleted. */
+  public boolean isInCycle(HelmRelease release) {
+    return !cycleOf(release).isEmpty();
+  }
+
+  /** The cycle through this release, as keys from it back to it; empty when there is none. */
+  private List<String> cycleOf(HelmRelease release) {
+    String start = key(release);
+    return cycleThrough(start, start, new ArrayList<>(List.of(start)), new HashSet<>());
   }
 
   private List<String> cycleThrough(String start, String current, List<String> path, Set<String> visited) {

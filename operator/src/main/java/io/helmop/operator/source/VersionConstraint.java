@@ -40,13 +40,16 @@ public final class VersionConstraint {
     }
   }
 
-  /** The highest version that satisfies the constraint; prereleases only when the constraint names one. */
+  /**
+   * The highest version that satisfies the constraint; prereleases only when the constraint names one. (Not
+   * semver4j's isStable(), which also calls every 0.x version unstable.)
+   */
   public Optional<String> highest(Collection<String> versions) {
     return versions.stream()
         .map(v -> Optional.ofNullable(Semver.parse(v.startsWith("v") ? v.substring(1) : v))
             .map(semver -> new Candidate(v, semver)).orElse(null))
         .filter(Objects::nonNull)
-        .filter(c -> ranges == null ? c.semver().isStable() : c.semver().satisfies(ranges))
+        .filter(c -> ranges == null ? c.semver().getPreRelease().isEmpty() : c.semver().satisfies(ranges))
         .max(Comparator.comparing(Candidate::semver))
         .map(Candidate::original);
   }

@@ -16,6 +16,11 @@ class VersionConstraintTest {
   }
 
   @Test
+  void zeroMajorVersionsAreReleasesToo() {
+    assertThat(VersionConstraint.parse("").highest(List.of("0.1.0", "0.2.0", "0.3.0-rc.1"))).contains("0.2.0");
+  }
+
+  @Test
   void wildcardsTildesAndCaretsReadAsHelmReadsThem() {
     assertThat(VersionConstraint.parse("1.4.x").highest(VERSIONS)).contains("1.4.2");
     assertThat(VersionConstraint.parse("~1.4").highest(VERSIONS)).contains("1.4.2");
