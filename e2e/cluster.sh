@@ -524,8 +524,14 @@ start_controller_manager() {
 	local kc="$STATE_DIR/kube-controller-manager.kubeconfig"
 	write_kubeconfig "$kc" kube-controller-manager
 	# Needed for ReplicaSets/Deployments, Jobs, namespaces' default service
-	# account, garbage collection, node lifecycle... Cloud controllers are off
-	# without a cloud provider; node IPAM is off without --allocate-node-cidrs.
+	# account, garbage collection... Cloud controllers are off without a cloud
+	# provider; node IPAM is off without --allocate-node-cidrs. The node
+	# monitor grace period is long: with the default, the node lifecycle
+	# controller saw KWOK's node heartbeat late about once a minute, marked the
+	# node NotReady and set its pods' Ready condition to False, which KWOK
+	# never sets back, so Deployments stayed unavailable and Helm's --wait
+	# timed out. (The controller stays on: it removes the not-ready taint a
+	# new node gets, so pods can schedule.)
 	start_process kube-controller-manager "$BIN_DIR/kube-controller-manager" \
 		--kubeconfig="$kc" \
 		--authentication-kubeconfig="$kc" \
@@ -535,6 +541,7 @@ start_controller_manager() {
 		--cert-dir="$STATE_DIR/kube-controller-manager" \
 		--leader-elect=false \
 		--controllers='*' \
+		--node-monitor-grace-period=1h \
 		--use-service-account-credentials=true \
 		--service-account-private-key-file="$PKI_DIR/sa.key" \
 		--root-ca-file="$PKI_DIR/ca.crt" \

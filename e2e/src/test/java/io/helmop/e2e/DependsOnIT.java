@@ -15,12 +15,10 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.HelmStorage;
 import io.helmop.e2e.support.LocalCluster;
-import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.OperatorTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,31 +26,22 @@ import org.junit.jupiter.api.Test;
  * The seed article's trap 1, made declarative: the payment-service's pre-install migration hook needs the
  * Secret that a separate "foundation" release creates, so the foundation must be Ready first.
  */
-class DependsOnIT {
-  static LocalCluster cluster;
-  static ChartRepository repository;
-  static OperatorProcess operator;
+class DependsOnIT extends OperatorTest {
 
   @BeforeAll
-  static void startOperator() {
+  static void start() {
     cluster = LocalCluster.get();
-    repository = new ChartRepository(cluster)
+    startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/payments-foundation"), "1.0.0", "1.0.0")
         .publish(cluster.repo().resolve("examples/charts/payment-service"), "1.4.2", "2.8.0")
-        .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0");
-    operator = OperatorProcess.start(cluster, Map.of());
+        .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
-  @AfterAll
-  static void stopOperator() {
-    cluster.deleteTestNamespaces();
-    if (operator != null) {
-      operator.close();
-      System.out.println("operator log: " + operator.logFile());
-    }
-    if (repository != null) {
-      repository.close();
-    }
+  /** Foundation and app in one namespace, both applied at once, both Ready. */
+  static void installBoth(String ns) {
+    apply(cluster, foundation(ns, "") + "---\n" + app(ns, ns, ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", ns, "--timeout=180s")
+        .orFail();
   }
 
   static String foundation(String ns, String extra) {
@@ -102,9 +91,7 @@ class DependsOnIT {
   @Test
   void whenBothChangeTogetherTheAppUpgradesOnlyAfterTheFoundationsNewGenerationIsReady() {
     String ns = cluster.createNamespace("together");
-    apply(cluster, foundation(ns, "") + "---\n" + app(ns, ns, ""));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", ns, "--timeout=180s")
-        .orFail();
+    installBoth(ns);
 
     // one Git commit changing both, applied app first: the worst order
     apply(cluster, app(ns, ns, "values: {replicaCount: 3}") + "---\n"
@@ -160,9 +147,7 @@ class DependsOnIT {
   @Test
   void aFoundationIsUninstalledOnlyAfterItsDependentsAreGone() {
     String ns = cluster.createNamespace("teardown");
-    apply(cluster, foundation(ns, "") + "---\n" + app(ns, ns, ""));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", ns, "--timeout=180s")
-        .orFail();
+    installBoth(ns);
 
     cluster.kubectl("delete", "helmrelease", "payments-foundation", "-n", ns, "--wait=false").orFail();
     await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, ns, "payments-foundation"), "Ready")
@@ -182,9 +167,7 @@ class DependsOnIT {
   @Test
   void theIgnoreDependentsAnnotationForcesRemoval() {
     String ns = cluster.createNamespace("forced");
-    apply(cluster, foundation(ns, "") + "---\n" + app(ns, ns, ""));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", ns, "--timeout=180s")
-        .orFail();
+    installBoth(ns);
     cluster.kubectl("annotate", "helmrelease", "payments-foundation", "-n", ns,
         "helmop.io/ignore-dependents=true").orFail();
     cluster.kubectl("delete", "helmrelease", "payments-foundation", "-n", ns, "--timeout=120s").orFail();
@@ -214,8 +197,8 @@ class DependsOnIT {
   }
 
   private static Instant uninstalledAt(String ns, String name) {
-    return cluster.client().v1().events().inNamespace(ns).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Uninstalled".equals(e.getReason()))
+    return events(ns, name).stream()
+        .filter(e -> "Uninstalled".equals(e.getReason()))
         .map(Event::getLastTimestamp).map(Instant::parse).max(Comparator.naturalOrder())
         .orElseThrow(() -> new AssertionError("no Uninstalled event for " + name));
   }

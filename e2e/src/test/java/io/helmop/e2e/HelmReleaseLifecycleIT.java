@@ -14,42 +14,24 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
-import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A user's whole journey with one release, on the real control plane, with a real chart repository. */
-class HelmReleaseLifecycleIT {
+class HelmReleaseLifecycleIT extends OperatorTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static LocalCluster cluster;
-  static ChartRepository repository;
-  static OperatorProcess operator;
 
   @BeforeAll
-  static void startOperator() {
+  static void start() {
     cluster = LocalCluster.get();
     Path chart = cluster.repo().resolve("examples/charts/hello");
-    repository = new ChartRepository(cluster)
+    startOperator(new ChartRepository(cluster)
         .publish(chart, "0.1.0", "1.0.0")
         .publish(chart, "0.2.0", "2.0.0")
-        .publish(chart, "0.3.0-rc.1", "3.0.0-rc.1");
-    operator = OperatorProcess.start(cluster, Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    cluster.deleteTestNamespaces();
-    if (operator != null) {
-      operator.close();
-      System.out.println("operator log: " + operator.logFile());
-    }
-    if (repository != null) {
-      repository.close();
-    }
+        .publish(chart, "0.3.0-rc.1", "3.0.0-rc.1"));
   }
 
   @Test
@@ -153,12 +135,5 @@ class HelmReleaseLifecycleIT {
     } finally {
       flaky.close();
     }
-  }
-
-  private static java.util.List<Event> events(String namespace, String name) {
-    return cluster.client().v1().events().inNamespace(namespace).list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName())
-            && "HelmRelease".equals(e.getInvolvedObject().getKind()))
-        .toList();
   }
 }

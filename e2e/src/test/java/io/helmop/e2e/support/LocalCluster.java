@@ -110,8 +110,12 @@ public final class LocalCluster {
    * them), then the namespaces, so that the cluster, which outlives the test run, does not pile up releases.
    */
   public void deleteTestNamespaces() {
+    // all at once: a foundation waits for dependents that may live in another test namespace
     for (String ns : createdNamespaces) {
-      kubectl("delete", "helmreleases", "--all", "-n", ns, "--timeout=60s");
+      kubectl("delete", "helmreleases", "--all", "-n", ns, "--wait=false");
+    }
+    for (String ns : createdNamespaces) {
+      kubectl("wait", "--for=delete", "helmreleases", "--all", "-n", ns, "--timeout=120s");
       kubectl("delete", "namespace", ns, "--wait=false");
     }
     createdNamespaces.clear();
