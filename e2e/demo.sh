@@ -42,13 +42,15 @@ if ! { [ -f "$state/repo.pid" ] && kill -0 "$(cat "$state/repo.pid")" 2>/dev/nul
     helm package "$chart" --destination "$state/charts" >/dev/null
   done
   helm repo index "$state/charts"
-  (cd "$state/charts" && nohup python3 -m http.server "$port" --bind 127.0.0.1 >"$state/repo.log" 2>&1 &
-   echo $! >"$state/repo.pid")
+  # exec: the recorded pid is the server's; redirected and detached so the caller's pipes close
+  (cd "$state/charts" && exec python3 -m http.server "$port" --bind 127.0.0.1) \
+    >"$state/repo.log" 2>&1 </dev/null &
+  echo $! >"$state/repo.pid"
 fi
 
 if ! { [ -f "$state/operator.pid" ] && kill -0 "$(cat "$state/operator.pid")" 2>/dev/null; }; then
   say "starting helmop (log: $state/operator.log)"
-  HELMOP_CACHE_DIR=$state/cache nohup java -jar "$jar" >"$state/operator.log" 2>&1 &
+  HELMOP_CACHE_DIR=$state/cache nohup java -jar "$jar" >"$state/operator.log" 2>&1 </dev/null &
   echo $! >"$state/operator.pid"
 fi
 
