@@ -52,7 +52,7 @@ public final class Main implements Callable<Integer> {
     var records = new ReleaseRecords(client);
     var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts")), clock);
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, new ValuesComposer()),
+        new ReleasePlanner(charts, new ValuesComposer(client)),
         records,
         new Preflight(helm),
         new Releaser(helm, records),

@@ -28,7 +28,15 @@ public class HelmReleaseSpec {
   @JsonPropertyDescription("Namespace the release is installed into. Defaults to the HelmRelease's own namespace.")
   private String targetNamespace;
 
-  @JsonPropertyDescription("Inline values, merged over the chart's defaults (later sources win). "
+  @JsonPropertyDescription("Values files inside the chart, merged in order over the chart's defaults, e.g. "
+      + "[values.yaml, values-production.yaml] (like `helm -f`).")
+  private List<String> valuesFiles;
+
+  @JsonPropertyDescription("Values from ConfigMaps and Secrets of this namespace, merged in order over "
+      + "valuesFiles. Secret contents never appear in status, events or logs.")
+  private List<ValuesReference> valuesFrom;
+
+  @JsonPropertyDescription("Inline values, merged last, over the chart's defaults, valuesFiles and valuesFrom. "
       + "Never put secret values here: they end up in Git.")
   @PreserveUnknownFields
   private ObjectNode values;
@@ -67,6 +75,10 @@ public class HelmReleaseSpec {
   public void setReleaseName(String releaseName) { this.releaseName = releaseName; }
   public String getTargetNamespace() { return targetNamespace; }
   public void setTargetNamespace(String targetNamespace) { this.targetNamespace = targetNamespace; }
+  public List<String> getValuesFiles() { return valuesFiles; }
+  public void setValuesFiles(List<String> valuesFiles) { this.valuesFiles = valuesFiles; }
+  public List<ValuesReference> getValuesFrom() { return valuesFrom; }
+  public void setValuesFrom(List<ValuesReference> valuesFrom) { this.valuesFrom = valuesFrom; }
   public ObjectNode getValues() { return values; }
   public void setValues(ObjectNode values) { this.values = values; }
   public List<DependencyReference> getDependsOn() { return dependsOn; }

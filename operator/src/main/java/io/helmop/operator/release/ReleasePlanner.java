@@ -31,7 +31,7 @@ public class ReleasePlanner {
         release.releaseName(),
         release.targetNamespace(),
         chart.archive(),
-        values.compose(release),
+        values.compose(release, chart),
         !Boolean.FALSE.equals(upgrade.getAtomic()),
         !Boolean.FALSE.equals(upgrade.getWait()),
         Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m"),
