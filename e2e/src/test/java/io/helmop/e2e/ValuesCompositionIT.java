@@ -60,6 +60,21 @@ class ValuesCompositionIT extends OperatorTest {
     assertThat(cluster.helm("get", "values", "web", "-n", ns, "-o", "json").orFail().output())
         .contains("\"password\":\"" + SECRET_VALUE + "\"");
 
+    // editing the ConfigMap upgrades within seconds (interval is 10m: only the watch can do it) ...
+    cluster.kubectl("patch", "configmap", "web-values", "-n", ns, "--type=merge",
+        "-p", "{\"data\":{\"values.yaml\":\"replicaCount: 4\\n\"}}").orFail();
+    await().atMost(Duration.ofSeconds(60)).until(() -> Integer.valueOf(2)
+        .equals(get(cluster, ns, "web").getStatus().getLastAppliedRevision()));
+    assertThat(cluster.kubectl("get", "deployment", "web", "-n", ns, "-o", "jsonpath={.spec.replicas}").orFail()
+        .output()).isEqualTo("4");
+    // ... and a change that leaves the merged values as they are makes no revision
+    cluster.kubectl("patch", "configmap", "web-values", "-n", ns, "--type=merge",
+        "-p", "{\"data\":{\"notes\":\"not read by the release\"}}").orFail();
+    String resourceVersion = get(cluster, ns, "web").getMetadata().getResourceVersion();
+    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() ->
+        get(cluster, ns, "web").getMetadata().getResourceVersion().equals(resourceVersion));
+    assertThat(get(cluster, ns, "web").getStatus().getLastAppliedRevision()).isEqualTo(2);
+
     // a required reference that is missing: Ready=False naming the object and key, and the release keeps serving
     apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", """
         valuesFiles: [values.yaml, values-production.yaml]

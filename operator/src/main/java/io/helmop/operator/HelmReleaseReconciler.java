@@ -17,6 +17,7 @@ import io.helmop.operator.release.Releaser;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
+import io.helmop.operator.values.ValuesSourceWatcher;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -55,10 +56,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final StatusWriter statusWriter;
   private final EventRecorder events;
   private final SettleWindow settleWindow;
+  private final ValuesSourceWatcher valuesSources;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
-      SettleWindow settleWindow) {
+      SettleWindow settleWindow, ValuesSourceWatcher valuesSources) {
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -68,11 +70,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.statusWriter = statusWriter;
     this.events = events;
     this.settleWindow = settleWindow;
+    this.valuesSources = valuesSources;
   }
 
   @Override
   public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
-    return List.of(DependencyEventSource.create(context));
+    return List.of(DependencyEventSource.create(context), valuesSources.eventSource());
   }
 
   @Override
@@ -83,6 +86,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       return UpdateControl.noUpdate();
     }
     Duration interval = Durations.parse("spec.interval", release.getSpec().getInterval(), "10m");
+    valuesSources.follow(release); // before composing: a missing ConfigMap's creation must wake the release
     try {
       Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
       dependencies.validate(release);
@@ -134,6 +138,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
       LOG.info("HelmRelease is suspended: leaving Helm release {} in namespace {} installed",
           release.releaseName(), release.targetNamespace());
+      forget(release);
       return DeleteControl.defaultDelete();
     }
     try {
@@ -143,11 +148,16 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           + e.getMessage() + ". helmop retries with backoff; the HelmRelease stays until it succeeds.");
       throw e;
     }
-    settleWindow.forget(release);
+    forget(release);
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     events.normal(release, "Uninstalled", "Release " + release.releaseName() + " was uninstalled from namespace "
         + release.targetNamespace());
     return DeleteControl.defaultDelete();
+  }
+
+  private void forget(HelmRelease release) {
+    settleWindow.forget(release);
+    valuesSources.forget(release);
   }
 
   private static boolean ignoresDependents(HelmRelease release) {

@@ -17,6 +17,7 @@ import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
 import io.helmop.operator.values.ValuesComposer;
+import io.helmop.operator.values.ValuesSourceWatcher;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
@@ -51,6 +52,7 @@ public final class Main implements Callable<Integer> {
     var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
     var records = new ReleaseRecords(client);
     var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts")), clock);
+    var valuesSources = new ValuesSourceWatcher(client);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, new ValuesComposer(client)),
         records,
@@ -60,7 +62,8 @@ public final class Main implements Callable<Integer> {
         new StatusFactory(clock),
         new StatusWriter(),
         new EventRecorder(client, clock, config.instanceName()),
-        new SettleWindow(config.dependencySettle(), clock));
+        new SettleWindow(config.dependencySettle(), clock),
+        valuesSources);
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -82,6 +85,7 @@ public final class Main implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("helmop is stopping (signal received)");
       operator.stop();
+      valuesSources.close();
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 

@@ -1,0 +1,111 @@
+package io.helmop.operator.values;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.ValuesReference;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Wakes a HelmRelease when a ConfigMap or Secret named in its spec.valuesFrom is created, changed or deleted,
+ * so an edit reaches the release within seconds, with no label on the user's objects.
+ *
+ * <p>Each referenced object gets an informer of its own, selected by name: helmop never watches (or caches)
+ * all Secrets of a namespace or the cluster. Informers go away when no release references their object.
+ */
+public class ValuesSourceWatcher implements AutoCloseable {
+  private final KubernetesClient client;
+  private final SimpleInboundEventSource<HelmRelease> events = new SimpleInboundEventSource<>("values-sources");
+  private final Map<Source, SharedIndexInformer<? extends HasMetadata>> informers = new HashMap<>();
+  private final Map<Source, Set<ResourceID>> referrers = new HashMap<>();
+  private final Map<ResourceID, Set<Source>> followed = new HashMap<>();
+
+  public ValuesSourceWatcher(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** The event source to register with the controller. */
+  public SimpleInboundEventSource<HelmRelease> eventSource() {
+    return events;
+  }
+
+  /** Watches exactly what this release references now, and stops watching what it no longer does. */
+  public synchronized void follow(HelmRelease release) {
+    ResourceID id = ResourceID.fromResource(release);
+    Set<Source> wanted = new HashSet<>();
+    if (release.getSpec().getValuesFrom() != null) {
+      for (ValuesReference ref : release.getSpec().getValuesFrom()) {
+        if (ref != null && ref.getName() != null && !ref.getName().isBlank()) {
+          wanted.add(new Source(ref.getKind(), release.getMetadata().getNamespace(), ref.getName()));
+        }
+      }
+    }
+    Set<Source> before = followed.getOrDefault(id, Set.of());
+    before.stream().filter(s -> !wanted.contains(s)).forEach(s -> release(s, id));
+    wanted.stream().filter(s -> !before.contains(s)).forEach(s -> watch(s, id));
+    if (wanted.isEmpty()) {
+      followed.remove(id);
+    } else {
+      followed.put(id, wanted);
+    }
+  }
+
+  public synchronized void forget(HelmRelease release) {
+    ResourceID id = ResourceID.fromResource(release);
+    followed.getOrDefault(id, Set.of()).forEach(s -> release(s, id));
+    followed.remove(id);
+  }
+
+  private void watch(Source source, ResourceID release) {
+    referrers.computeIfAbsent(source, s -> new HashSet<>()).add(release);
+    informers.computeIfAbsent(source, s -> {
+      var handler = new ResourceEventHandler<HasMetadata>() {
+        @Override public void onAdd(HasMetadata obj) { wake(s); }
+        @Override public void onUpdate(HasMetadata oldObj, HasMetadata newObj) { wake(s); }
+        @Override public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) { wake(s); }
+      };
+      return "Secret".equals(s.kind())
+          ? client.secrets().inNamespace(s.namespace()).withName(s.name()).inform(adapt(handler))
+          : client.configMaps().inNamespace(s.namespace()).withName(s.name()).inform(adapt(handler));
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends HasMetadata> ResourceEventHandler<T> adapt(ResourceEventHandler<HasMetadata> handler) {
+    return (ResourceEventHandler<T>) (ResourceEventHandler<?>) handler;
+  }
+
+  private synchronized void wake(Source source) {
+    referrers.getOrDefault(source, Set.of()).forEach(events::propagateEvent);
+  }
+
+  private void release(Source source, ResourceID release) {
+    Set<ResourceID> ids = referrers.get(source);
+    if (ids == null) {
+      return;
+    }
+    ids.remove(release);
+    if (ids.isEmpty()) {
+      referrers.remove(source);
+      SharedIndexInformer<?> informer = informers.remove(source);
+      if (informer != null) {
+        informer.close();
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    informers.values().forEach(SharedIndexInformer::close);
+    informers.clear();
+  }
+
+  private record Source(String kind, String namespace, String name) {}
+}
