@@ -17,7 +17,7 @@ import io.helmop.operator.release.Releaser;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
-import io.helmop.operator.values.ValuesSourceWatcher;
+import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -56,11 +56,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final StatusWriter statusWriter;
   private final EventRecorder events;
   private final SettleWindow settleWindow;
-  private final ValuesSourceWatcher valuesSources;
+  private final ReferenceWatcher references;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
-      SettleWindow settleWindow, ValuesSourceWatcher valuesSources) {
+      SettleWindow settleWindow, ReferenceWatcher references) {
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -70,12 +70,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.statusWriter = statusWriter;
     this.events = events;
     this.settleWindow = settleWindow;
-    this.valuesSources = valuesSources;
+    this.references = references;
   }
 
   @Override
   public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
-    return List.of(DependencyEventSource.create(context), valuesSources.eventSource());
+    return List.of(DependencyEventSource.create(context), references.eventSource());
   }
 
   @Override
@@ -86,7 +86,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       return UpdateControl.noUpdate();
     }
     Duration interval = Durations.parse("spec.interval", release.getSpec().getInterval(), "10m");
-    valuesSources.follow(release); // before composing: a missing ConfigMap's creation must wake the release
+    references.follow(release); // before composing: a missing ConfigMap's creation must wake the release
     try {
       Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
       dependencies.validate(release);
@@ -157,7 +157,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private void forget(HelmRelease release) {
     settleWindow.forget(release);
-    valuesSources.forget(release);
+    references.forget(release);
   }
 
   private static boolean ignoresDependents(HelmRelease release) {

@@ -17,7 +17,7 @@ import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
 import io.helmop.operator.values.ValuesComposer;
-import io.helmop.operator.values.ValuesSourceWatcher;
+import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
@@ -52,9 +52,9 @@ public final class Main implements Callable<Integer> {
     var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
     var records = new ReleaseRecords(client);
     var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts")), clock);
-    var valuesSources = new ValuesSourceWatcher(client);
+    var references = new ReferenceWatcher(client);
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, new ValuesComposer(client)),
+        new ReleasePlanner(charts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
         new Releaser(helm, records),
@@ -63,7 +63,7 @@ public final class Main implements Callable<Integer> {
         new StatusWriter(),
         new EventRecorder(client, clock, config.instanceName()),
         new SettleWindow(config.dependencySettle(), clock),
-        valuesSources);
+        references);
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -85,7 +85,7 @@ public final class Main implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("helmop is stopping (signal received)");
       operator.stop();
-      valuesSources.close();
+      references.close();
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 

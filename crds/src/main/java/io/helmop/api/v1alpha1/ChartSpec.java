@@ -21,6 +21,13 @@ public class ChartSpec {
       + ">=1.2 <2.0. Empty means the latest stable (non-prerelease) version.")
   private String version;
 
+  @JsonPropertyDescription("A Secret in the HelmRelease's namespace with the repository's credentials: "
+      + "`username` and `password` for basic auth, `caFile` (PEM) for a repository whose TLS certificate a "
+      + "private CA signed. Credentials go only to the repository's own host.")
+  private SecretReference secretRef;
+
+  public SecretReference getSecretRef() { return secretRef; }
+  public void setSecretRef(SecretReference secretRef) { this.secretRef = secretRef; }
   public String getRepository() { return repository; }
   public void setRepository(String repository) { this.repository = repository; }
   public String getName() { return name; }

@@ -34,7 +34,8 @@ public class HelmRepositoryClient {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Duration MISS_REFRESH = Duration.ofSeconds(10);
 
-  private final HttpClient http;
+  /** One client per trusted CA (null: the JVM's default trust store). */
+  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
@@ -42,27 +43,29 @@ public class HelmRepositoryClient {
   private final Map<URI, ChartCache.Stored> downloaded = new ConcurrentHashMap<>();
 
   public HelmRepositoryClient(ChartCache cache, Clock clock) {
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .build();
     this.cache = cache;
     this.clock = clock;
   }
 
   public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval) throws ReconcileFailure {
+    return resolve(spec, refreshInterval, RepositoryCredentials.NONE);
+  }
+
+  public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval, RepositoryCredentials credentials)
+      throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());
     VersionConstraint constraint = parseConstraint(spec);
-    CachedIndex index = index(repository, refreshInterval, false);
+    Fetch fetch = new Fetch(repository, credentials);
+    CachedIndex index = index(fetch, refreshInterval, false);
     ChartVersion picked = index.pick(spec.getName(), constraint);
     if (picked == null && index.age(clock).compareTo(MISS_REFRESH) > 0) {
-      index = index(repository, refreshInterval, true);
+      index = index(fetch, refreshInterval, true);
       picked = index.pick(spec.getName(), constraint);
     }
     if (picked == null) {
       throw notFound(spec, repository, constraint, index);
     }
-    return download(repository, picked);
+    return download(fetch, picked);
   }
 
   private static VersionConstraint parseConstraint(ChartSpec spec) throws ReconcileFailure {
@@ -87,15 +90,18 @@ public class HelmRepositoryClient {
         + ". Change spec.chart.version or publish that version.");
   }
 
-  private CachedIndex index(String repository, Duration refreshInterval, boolean force) throws ReconcileFailure {
+  private CachedIndex index(Fetch fetch, Duration refreshInterval, boolean force) throws ReconcileFailure {
+    String repository = fetch.repository();
     CachedIndex cached = indexes.get(repository);
     if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
       return cached;
     }
-    try (InputStream body = get(URI.create(repository + "/index.yaml"))) {
+    try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"))) {
       CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());
       indexes.put(repository, fresh);
       return fresh;
+    } catch (AccessDenied e) {
+      throw accessDenied(fetch, e);
     } catch (IOException | RuntimeException e) {
       if (cached != null) {
         LOG.warn("Chart repository {} is unreachable ({}); using its index from {}", repository, e.getMessage(),
@@ -107,7 +113,8 @@ public class HelmRepositoryClient {
     }
   }
 
-  private ResolvedChart download(String repository, ChartVersion version) throws ReconcileFailure {
+  private ResolvedChart download(Fetch fetch, ChartVersion version) throws ReconcileFailure {
+    String repository = fetch.repository();
     var cached = cache.find(version.digest());
     if (cached.isPresent()) {
       return version.resolved(cached.get(), version.digest());
@@ -117,7 +124,7 @@ public class HelmRepositoryClient {
     if (known != null && java.nio.file.Files.isRegularFile(known.path())) {
       return version.resolved(known.path(), known.digest());
     }
-    try (InputStream body = get(url)) {
+    try (InputStream body = get(fetch, url)) {
       ChartCache.Stored stored = cache.store(body);
       downloaded.put(url, stored);
       if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
@@ -126,16 +133,39 @@ public class HelmRepositoryClient {
             + version.digest() + ": the repository is inconsistent; re-index it.");
       }
       return version.resolved(stored.path(), stored.digest());
+    } catch (AccessDenied e) {
+      throw accessDenied(fetch, e);
     } catch (IOException | RuntimeException e) {
       throw ReconcileFailure.retryable("ChartDownloadFailed", "Cannot download chart " + version.name() + "-"
           + version.version() + " from " + url + ": " + describe(e) + ". helmop retries with backoff.", e);
     }
   }
 
-  private InputStream get(URI uri) throws IOException {
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build();
+  private static ReconcileFailure accessDenied(Fetch fetch, AccessDenied e) {
+    String what = fetch.credentials().hasBasicAuth()
+        ? "refused the " + fetch.credentials() + " (" + e.getMessage() + "): fix the Secret's username and password"
+        : "requires credentials (" + e.getMessage() + "): set spec.chart.secretRef to a Secret with username and "
+            + "password";
+    return ReconcileFailure.retryable("RepositoryAuthFailed", "Chart repository " + fetch.repository() + " "
+        + what + ". helmop retries with backoff.", e);
+  }
+
+  private InputStream get(Fetch fetch, URI uri) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET();
+    RepositoryCredentials credentials = fetch.credentials();
+    // like Helm without --pass-credentials: the password goes only to the repository's own host
+    if (credentials.hasBasicAuth() && sameOrigin(uri, URI.create(fetch.repository()))) {
+      String token = credentials.username() + ":" + credentials.password();
+      request.header("Authorization", "Basic "
+          + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
     try {
-      HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> response = client(credentials.caPem())
+          .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() == 401 || response.statusCode() == 403) {
+        response.body().close();
+        throw new AccessDenied("HTTP " + response.statusCode());
+      }
       if (response.statusCode() != 200) {
         response.body().close();
         throw new IOException("HTTP " + response.statusCode() + " for " + uri);
@@ -147,6 +177,23 @@ public class HelmRepositoryClient {
     }
   }
 
+  private HttpClient client(String caPem) {
+    return clients.computeIfAbsent(caPem == null ? "" : caPem, pem -> {
+      HttpClient.Builder builder = HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(10))
+          .followRedirects(HttpClient.Redirect.NORMAL);
+      if (!pem.isEmpty()) {
+        builder.sslContext(TrustedCa.sslContext(pem));
+      }
+      return builder.build();
+    });
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+        && a.getPort() == b.getPort();
+  }
+
   private static String describe(Exception e) {
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
@@ -154,6 +201,16 @@ public class HelmRepositoryClient {
 
   private static String stripSlash(String url) {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** One repository as seen with one set of credentials. */
+  private record Fetch(String repository, RepositoryCredentials credentials) {}
+
+  /** 401 or 403: retrying with the same credentials cannot help, so it gets its own message. */
+  private static final class AccessDenied extends IOException {
+    AccessDenied(String message) {
+      super(message);
+    }
   }
 
   private record ChartVersion(String name, String version, String appVersion, String url, String digest) {

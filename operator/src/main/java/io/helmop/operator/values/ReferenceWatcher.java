@@ -14,20 +14,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Wakes a HelmRelease when a ConfigMap or Secret named in its spec.valuesFrom is created, changed or deleted,
- * so an edit reaches the release within seconds, with no label on the user's objects.
+ * Wakes a HelmRelease when a ConfigMap or Secret it references (spec.valuesFrom, spec.chart.secretRef) is
+ * created, changed or deleted, so an edit reaches the release within seconds, with no label on the user's
+ * objects.
  *
  * <p>Each referenced object gets an informer of its own, selected by name: helmop never watches (or caches)
  * all Secrets of a namespace or the cluster. Informers go away when no release references their object.
  */
-public class ValuesSourceWatcher implements AutoCloseable {
+public class ReferenceWatcher implements AutoCloseable {
   private final KubernetesClient client;
-  private final SimpleInboundEventSource<HelmRelease> events = new SimpleInboundEventSource<>("values-sources");
+  private final SimpleInboundEventSource<HelmRelease> events = new SimpleInboundEventSource<>("referenced-objects");
   private final Map<Source, SharedIndexInformer<? extends HasMetadata>> informers = new HashMap<>();
   private final Map<Source, Set<ResourceID>> referrers = new HashMap<>();
   private final Map<ResourceID, Set<Source>> followed = new HashMap<>();
 
-  public ValuesSourceWatcher(KubernetesClient client) {
+  public ReferenceWatcher(KubernetesClient client) {
     this.client = client;
   }
 
@@ -46,6 +47,10 @@ public class ValuesSourceWatcher implements AutoCloseable {
           wanted.add(new Source(ref.getKind(), release.getMetadata().getNamespace(), ref.getName()));
         }
       }
+    }
+    var secretRef = release.getSpec().getChart() == null ? null : release.getSpec().getChart().getSecretRef();
+    if (secretRef != null && secretRef.getName() != null && !secretRef.getName().isBlank()) {
+      wanted.add(new Source("Secret", release.getMetadata().getNamespace(), secretRef.getName()));
     }
     Set<Source> before = followed.getOrDefault(id, Set.of());
     before.stream().filter(s -> !wanted.contains(s)).forEach(s -> release(s, id));

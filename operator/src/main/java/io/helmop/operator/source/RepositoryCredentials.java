@@ -1,0 +1,56 @@
+package io.helmop.operator.source;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.SecretReference;
+import io.helmop.operator.ReconcileFailure;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Credentials for a chart repository, from the Secret named by spec.chart.secretRef. {@link #toString()} never
+ * shows the password: this object may end up in a log line by accident, its contents must not.
+ */
+public record RepositoryCredentials(String secret, String username, String password, String caPem) {
+  public static final RepositoryCredentials NONE = new RepositoryCredentials(null, null, null, null);
+
+  public boolean hasBasicAuth() {
+    return username != null && password != null;
+  }
+
+  @Override
+  public String toString() {
+    return secret == null ? "no credentials" : "credentials from Secret " + secret;
+  }
+
+  /** Reads the Secret named by spec.chart.secretRef, in the HelmRelease's own namespace. */
+  public static RepositoryCredentials load(KubernetesClient client, HelmRelease release) throws ReconcileFailure {
+    SecretReference ref = release.getSpec().getChart().getSecretRef();
+    if (ref == null || ref.getName() == null || ref.getName().isBlank()) {
+      return NONE;
+    }
+    String namespace = release.getMetadata().getNamespace();
+    String name = namespace + "/" + ref.getName();
+    Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+    if (secret == null) {
+      throw ReconcileFailure.retryable("CredentialsNotFound", "Secret " + name + " named in spec.chart.secretRef "
+          + "does not exist: create it (keys username/password, caFile). helmop retries with backoff.", null);
+    }
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    String username = decoded(data, "username");
+    String password = decoded(data, "password");
+    if ((username == null) != (password == null)) {
+      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + name + " (spec.chart.secretRef) has "
+          + (username == null ? "a password but no username" : "a username but no password")
+          + ": basic auth needs both keys, username and password.");
+    }
+    return new RepositoryCredentials(name, username, password, decoded(data, "caFile"));
+  }
+
+  private static String decoded(Map<String, String> data, String key) {
+    String value = data.get(key);
+    return value == null ? null : new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+  }
+}
