@@ -85,7 +85,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       statusWriter.write(release, statuses.suspended(release), context);
       return UpdateControl.noUpdate();
     }
-    Duration interval = Durations.parse("spec.interval", release.getSpec().getInterval(), "10m");
+    Duration interval = Durations.interval(release.getSpec().getInterval());
     references.follow(release); // before composing: a missing ConfigMap's creation must wake the release
     try {
       Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
@@ -110,10 +110,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
       recordReleased(release, desired, history, changed, context);
     } catch (ReconcileFailure failure) {
-      if (failure.isRetryable()) {
-        throw failure; // JOSDK retries with exponential backoff; updateErrorStatus records it
-      }
+      // recorded against the resource as this reconcile left it (it may have written "Progressing")
       recordFailure(release, failure, context);
+      if (failure.isRetryable()) {
+        throw failure; // JOSDK retries with exponential backoff
+      }
     }
     return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
   }
@@ -121,10 +122,10 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   @Override
   public ErrorStatusUpdateControl<HelmRelease> updateErrorStatus(HelmRelease release, Context<HelmRelease> context,
       Exception e) {
-    ReconcileFailure failure = e instanceof ReconcileFailure f ? f
-        : ReconcileFailure.retryable("ReconcileError", "helmop could not reconcile this release: " + e.getMessage()
-            + ". helmop retries with backoff.", e);
-    recordFailure(release, failure, context);
+    if (!(e instanceof ReconcileFailure)) { // ReconcileFailures were recorded where they happened
+      recordFailure(release, ReconcileFailure.retryable("ReconcileError", "helmop could not reconcile this "
+          + "release: " + e.getMessage() + ". helmop retries with backoff.", e), context);
+    }
     return ErrorStatusUpdateControl.noStatusUpdate();
   }
 

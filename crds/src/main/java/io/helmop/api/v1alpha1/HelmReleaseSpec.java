@@ -13,8 +13,8 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HelmReleaseSpec {
-  /** Go-style durations as Helm and kubectl write them: 30s, 5m, 1h30m. */
-  public static final String DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+  /** Go-style durations as Helm and kubectl write them: 30s, 5m, 1h30m (whole numbers). */
+  public static final String DURATION_PATTERN = "^([0-9]+(ms|s|m|h))+$";
 
   @Required
   @JsonPropertyDescription("Where the chart comes from and which version to use.")
@@ -53,7 +53,7 @@ public class HelmReleaseSpec {
   private UpgradeSpec upgrade;
 
   @JsonPropertyDescription("How often helmop re-checks the release and its chart source even when nothing changed "
-      + "(a safety net: changes to the HelmRelease are acted on at once). Go duration, e.g. 10m.")
+      + "(a safety net: changes to the HelmRelease are acted on at once). Go duration, e.g. 10m; at least 5s.")
   @Default("10m")
   @Pattern(DURATION_PATTERN)
   private String interval = "10m";

@@ -19,7 +19,7 @@ public class HelmReleaseStatus {
   @JsonPropertyDescription("The Helm revision helmop last released successfully (what `helm history` numbers).")
   private Integer lastAppliedRevision;
 
-  @JsonPropertyDescription("SHA-256 over the chart, the merged values and the release options last applied. "
+  @JsonPropertyDescription("SHA-256 over the chart archive, the merged values, the release name and namespace last applied. "
       + "helmop calls Helm only when this changes.")
   private String lastAppliedDigest;
 

@@ -13,7 +13,7 @@ public class UpgradeSpec {
   @Default("true")
   private Boolean atomic = true;
 
-  @JsonPropertyDescription("Wait until every Deployment, StatefulSet, Job, Service and PVC of the release is ready "
+  @JsonPropertyDescription("Wait until the release's Deployments, StatefulSets, DaemonSets, Services and PVCs are ready "
       + "before calling the release successful, like `helm upgrade --wait`.")
   @Default("true")
   private Boolean wait = true;

@@ -7,6 +7,20 @@ import java.time.Duration;
 public final class Durations {
   private Durations() {}
 
+  /** The shortest resync helmop accepts: a smaller spec.interval would make a busy loop. */
+  public static final Duration MIN_INTERVAL = Duration.ofSeconds(5);
+
+  /** spec.interval, at least {@link #MIN_INTERVAL}; the CRD's pattern keeps it parseable, 10m otherwise. */
+  public static Duration interval(String value) {
+    Duration interval;
+    try {
+      interval = parse("spec.interval", value, "10m");
+    } catch (ReconcileFailure e) {
+      interval = Duration.ofMinutes(10);
+    }
+    return interval.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : interval;
+  }
+
   public static Duration parse(String field, String value, String fallback) throws ReconcileFailure {
     String text = value == null || value.isBlank() ? fallback : value.strip();
     try {

@@ -44,6 +44,11 @@ public record DesiredRelease(ResolvedChart chart, ReleaseRequest request, String
     digest.update(bytes);
   }
 
+  @Override
+  public String toString() {
+    return "DesiredRelease[" + request + " " + chart.nameAndVersion() + " " + digest + "]";
+  }
+
   public String releaseName() {
     return request.releaseName();
   }

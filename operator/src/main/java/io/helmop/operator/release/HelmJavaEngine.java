@@ -93,23 +93,31 @@ public class HelmJavaEngine implements HelmEngine {
 
   /** Writes the values to a file only the operator can read (they may hold secrets) and removes it afterwards. */
   private <T> T withValuesFile(ReleaseRequest request, Function<Path, T> helmCall) {
-    Path file;
+    Path file = null;
     try {
       Files.createDirectories(workDir);
       file = Files.createTempFile(workDir, "values-", ".yaml",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       YAML.writeValue(file.toFile(), request.values());
     } catch (IOException e) {
+      deleteQuietly(file);
       throw new UncheckedIOException("Could not write the values file for Helm in " + workDir, e);
     }
+    Path values = file;
     try {
-      return call(() -> helmCall.apply(file));
+      return call(() -> helmCall.apply(values));
     } finally {
-      try {
+      deleteQuietly(values);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      if (file != null) {
         Files.deleteIfExists(file);
-      } catch (IOException ignored) {
-        // a leftover temp file in the operator's own work directory is harmless
       }
+    } catch (IOException ignored) {
+      // the work directory is the operator's own and readable only by it
     }
   }
 

@@ -23,7 +23,7 @@ public class Preflight {
       helm.template(desired.request());
     } catch (HelmException e) {
       throw ReconcileFailure.stalled("RenderFailed", "Chart " + desired.chart().nameAndVersion()
-          + " does not render with the release's values: " + e.getMessage()
+          + " does not render with the release's values: " + HelmException.summary(e)
           + ". Fix spec.values (or the chart) and apply again.");
     }
     try {

@@ -27,7 +27,7 @@ public class ReleasePlanner {
 
   public DesiredRelease plan(HelmRelease release) throws ReconcileFailure {
     HelmReleaseSpec spec = release.getSpec();
-    Duration interval = Durations.parse("spec.interval", spec.getInterval(), "10m");
+    Duration interval = Durations.interval(spec.getInterval());
     ResolvedChart chart = charts.resolve(spec.getChart(), interval, RepositoryCredentials.load(client, release));
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
     InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();

@@ -27,6 +27,12 @@ public record ReleaseRecord(
     return DEPLOYED.equals(status);
   }
 
+  /** Without config and manifest: values and rendered Secrets must never reach a log line. */
+  @Override
+  public String toString() {
+    return "ReleaseRecord[" + namespace + "/" + name + " v" + revision + " " + status + " " + chart() + "]";
+  }
+
   /** {@code name-version}, as `helm list` shows the chart. */
   public String chart() {
     return chartName + "-" + chartVersion;

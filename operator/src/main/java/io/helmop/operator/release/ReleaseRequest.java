@@ -14,4 +14,11 @@ public record ReleaseRequest(
     boolean waitReady,
     Duration timeout,
     boolean createNamespace,
-    boolean cleanupOnFail) {}
+    boolean cleanupOnFail) {
+
+  /** Without the values: they may hold secrets and must never reach a log line. */
+  @Override
+  public String toString() {
+    return "ReleaseRequest[" + namespace + "/" + releaseName + " chart=" + chart + "]";
+  }
+}

@@ -28,11 +28,12 @@ public class Releaser {
         helm.upgrade(request);
       }
     } catch (HelmException e) {
+      records.prune(request.namespace(), request.releaseName(), maxHistory);
       String verb = install ? "Install" : "Upgrade";
       String kept = install ? "" : " The last good revision keeps serving.";
       throw ReconcileFailure.retryable(install ? INSTALL_FAILED : UPGRADE_FAILED, verb + " of chart "
           + desired.chart().nameAndVersion() + " as release " + request.releaseName() + " in namespace "
-          + request.namespace() + " failed: " + e.getMessage() + "." + kept + " helmop retries with backoff.", e);
+          + request.namespace() + " failed: " + HelmException.summary(e) + "." + kept + " helmop retries with backoff.", e);
     }
     records.prune(request.namespace(), request.releaseName(), maxHistory);
     return records.latest(request.namespace(), request.releaseName())

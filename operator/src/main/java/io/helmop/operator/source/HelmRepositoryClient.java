@@ -54,6 +54,10 @@ public class HelmRepositoryClient {
   public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval, RepositoryCredentials credentials)
       throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());
+    if (!repository.startsWith("http://") && !repository.startsWith("https://")) {
+      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": this "
+          + "helmop reads HTTP(S) Helm repositories only (OCI registries come next); use an http(s):// URL.");
+    }
     VersionConstraint constraint = parseConstraint(spec);
     Fetch fetch = new Fetch(repository, credentials);
     CachedIndex index = index(fetch, refreshInterval, false);
@@ -126,12 +130,13 @@ public class HelmRepositoryClient {
     }
     try (InputStream body = get(fetch, url)) {
       ChartCache.Stored stored = cache.store(body);
-      downloaded.put(url, stored);
       if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
+        java.nio.file.Files.deleteIfExists(stored.path());
         throw ReconcileFailure.stalled("ChartDigestMismatch", "Chart " + version.name() + "-" + version.version()
             + " from " + url + " has digest " + stored.digest() + " but the repository index says "
             + version.digest() + ": the repository is inconsistent; re-index it.");
       }
+      downloaded.put(url, stored);
       return version.resolved(stored.path(), stored.digest());
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
