@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Event;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.e2e.support.ChartRepository;
+import io.helmop.e2e.support.HelmStorage;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Path;
@@ -88,6 +89,29 @@ class HelmReleaseLifecycleIT extends OperatorTest {
         .orFail().output()).isBlank();
     assertThat(events(ns, "web")).extracting(Event::getReason)
         .contains("InstallSucceeded", "UpgradeSucceeded", "Uninstalled");
+  }
+
+  @Test
+  void aReleaseLeftPendingByAKilledUpgradeIsUnlockedAndUpgraded() throws Exception {
+    String ns = cluster.createNamespace("pending");
+    apply(cluster, helmRelease(ns, "stuck", repository.url(), "0.1.0", "values: {message: one}"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/stuck", "-n", ns, "--timeout=180s").orFail();
+    // what a SIGKILL in the middle of `helm upgrade` leaves: the newest revision pending, long ago
+    HelmStorage.leavePending(cluster, ns, "stuck", 1);
+    assertThat(cluster.helm("upgrade", "stuck", "--reuse-values", "-n", ns,
+        cluster.repo().resolve("examples/charts/hello").toString()).output())
+        .contains("another operation (install/upgrade/rollback) is in progress");
+
+    apply(cluster, helmRelease(ns, "stuck", repository.url(), "0.1.0", "values: {message: two}"));
+    await().atMost(Duration.ofMinutes(3)).until(() -> {
+      HelmRelease r = get(cluster, ns, "stuck");
+      return r.getStatus().getObservedGeneration() == 2L && hasCondition(r, "Ready", "True");
+    });
+    JsonNode history = JSON.readTree(cluster.helm("history", "stuck", "-n", ns, "-o", "json").orFail().output());
+    assertThat(history).extracting(h -> h.path("status").asText()).containsExactly("superseded", "deployed");
+    assertThat(history.get(0).path("description").asText()).contains("helmop: marked failed");
+    assertThat(cluster.kubectl("get", "configmap", "stuck", "-n", ns, "-o", "jsonpath={.data.message}").orFail()
+        .output()).isEqualTo("two");
   }
 
   @Test

@@ -57,7 +57,7 @@ public final class Main implements Callable<Integer> {
         new ReleasePlanner(charts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
-        new Releaser(helm, records),
+        new Releaser(helm, records, clock),
         helm,
         new StatusFactory(clock),
         new StatusWriter(),

@@ -15,6 +15,28 @@ public final class HelmStorage {
 
   private HelmStorage() {}
 
+  /**
+   * Rewrites a revision as a killed `helm upgrade` leaves it: pending-upgrade, started long ago.
+   */
+  public static void leavePending(LocalCluster cluster, String namespace, String name, int revision) {
+    JsonNode release = release(cluster, namespace, name, revision);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) release.path("info"))
+        .put("status", "pending-upgrade").put("last_deployed", "2026-01-01T00:00:00Z");
+    var gzipped = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(gzipped)) {
+      JSON.writeValue(out, release);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String value = Base64.getEncoder().encodeToString(Base64.getEncoder().encode(gzipped.toByteArray()));
+    cluster.client().secrets().inNamespace(namespace).withName("sh.helm.release.v1." + name + ".v" + revision)
+        .edit(secret -> {
+          secret.getData().put("release", value);
+          secret.getMetadata().getLabels().put("status", "pending-upgrade");
+          return secret;
+        });
+  }
+
   public static JsonNode release(LocalCluster cluster, String namespace, String name, int revision) {
     Secret secret = cluster.client().secrets().inNamespace(namespace)
         .withName("sh.helm.release.v1." + name + ".v" + revision).get();

@@ -27,6 +27,11 @@ public record ReleaseRecord(
     return DEPLOYED.equals(status);
   }
 
+  /** pending-install, pending-upgrade, pending-rollback: an operation holds (or held) Helm's lock. */
+  public boolean isPending() {
+    return status != null && status.startsWith("pending-");
+  }
+
   /** Without config and manifest: values and rendered Secrets must never reach a log line. */
   @Override
   public String toString() {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Reads Helm's own release records. helm-java has neither "get manifest" nor "rollback", and reading the
@@ -52,6 +55,22 @@ public class ReleaseRecords {
         .forEach(secret -> client.resource(secret).delete());
   }
 
+  /**
+   * Marks a revision that was left pending-install/pending-upgrade as failed, in Helm's own storage, so Helm
+   * accepts the next operation (otherwise: "another operation is in progress", forever). This is what a person
+   * would do by hand after a killed `helm upgrade`.
+   */
+  public void markFailed(ReleaseRecord pending, String description) {
+    String name = "sh.helm.release.v1." + pending.name() + ".v" + pending.revision();
+    client.secrets().inNamespace(pending.namespace()).withName(name).edit(secret -> {
+      JsonNode release = decodeJson(secret);
+      ((ObjectNode) release.path("info")).put("status", "failed").put("description", description);
+      secret.getData().put("release", encode(release));
+      secret.getMetadata().getLabels().put("status", "failed");
+      return secret;
+    });
+  }
+
   private List<Secret> storageSecrets(String namespace, String releaseName) {
     return client.secrets().inNamespace(namespace)
         .withLabels(Map.of("owner", "helm", "name", releaseName))
@@ -64,16 +83,32 @@ public class ReleaseRecords {
     return Integer.parseInt(secret.getMetadata().getLabels().getOrDefault("version", "0"));
   }
 
-  /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
   static ReleaseRecord decode(Secret secret) {
+    return fromJson(decodeJson(secret));
+  }
+
+  /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
+  static JsonNode decodeJson(Secret secret) {
     String apiEncoded = secret.getData().get("release");
     byte[] helmEncoded = Base64.getDecoder().decode(apiEncoded);
     byte[] gzipped = Base64.getDecoder().decode(helmEncoded);
     try (var in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
-      return fromJson(JSON.readTree(in));
+      return JSON.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);
     }
+  }
+
+  /** The inverse of {@link #decodeJson}: the value to store under data.release. */
+  static String encode(JsonNode release) {
+    var gzipped = new ByteArrayOutputStream();
+    try (var out = new GZIPOutputStream(gzipped)) {
+      JSON.writeValue(out, release);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    byte[] helmEncoded = Base64.getEncoder().encode(gzipped.toByteArray());
+    return Base64.getEncoder().encodeToString(helmEncoded);
   }
 
   static ReleaseRecord fromJson(JsonNode release) {

@@ -1,19 +1,31 @@
 package io.helmop.operator.release;
 
 import io.helmop.operator.ReconcileFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Installs or upgrades a release through Helm, then trims Helm's history to maxHistory. */
 public class Releaser {
+  private static final Logger LOG = LoggerFactory.getLogger(Releaser.class);
   public static final String INSTALL_FAILED = "InstallFailed";
   public static final String UPGRADE_FAILED = "UpgradeFailed";
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
 
-  public Releaser(HelmEngine helm, ReleaseRecords records) {
+  /** How long after a Helm operation's timeout its pending record counts as abandoned. */
+  static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
+
+  private final Clock clock;
+
+  public Releaser(HelmEngine helm, ReleaseRecords records, Clock clock) {
     this.helm = helm;
     this.records = records;
+    this.clock = clock;
   }
 
   /** Returns Helm's record of the deployed revision. */
@@ -21,6 +33,9 @@ public class Releaser {
       throws ReconcileFailure {
     boolean install = history.isEmpty();
     ReleaseRequest request = desired.request();
+    if (!install && history.get(0).isPending()) {
+      unlockAbandoned(history.get(0), request);
+    }
     try {
       if (install) {
         helm.install(request);
@@ -41,6 +56,35 @@ public class Releaser {
         .orElseThrow(() -> ReconcileFailure.retryable(install ? INSTALL_FAILED : UPGRADE_FAILED, "Helm reported "
             + "success for release " + request.releaseName() + " but its newest record is not deployed; "
             + "helmop retries.", null));
+  }
+
+  /**
+   * A pending record blocks every Helm operation. helmop never runs two operations on one release, so a pending
+   * record comes from another client still at work (a person's `helm upgrade`) or from one that was killed (an
+   * operator restarted mid-upgrade). No Helm operation outlives its timeout: once the record is older than the
+   * timeout plus a margin, it is abandoned and marked failed; until then helmop waits with backoff.
+   */
+  private void unlockAbandoned(ReleaseRecord pending, ReleaseRequest request) throws ReconcileFailure {
+    Instant since = parseTime(pending.lastDeployed());
+    Instant abandonedAt = since.plus(request.timeout()).plus(ABANDONED_AFTER);
+    if (clock.instant().isBefore(abandonedAt)) {
+      throw ReconcileFailure.retryable("ReleaseLocked", "Helm release " + pending.name() + " revision "
+          + pending.revision() + " is " + pending.status() + " since " + since + ": another Helm operation is "
+          + "running, or one was interrupted. helmop waits until " + abandonedAt + ", then marks it failed and "
+          + "retries.", null);
+    }
+    LOG.warn("Helm release {} revision {} was left {} since {}; marking it failed so Helm can proceed",
+        pending.name(), pending.revision(), pending.status(), since);
+    records.markFailed(pending, "helmop: marked failed, the operation that left it " + pending.status()
+        + " is gone");
+  }
+
+  private static Instant parseTime(String helmTime) {
+    try {
+      return java.time.OffsetDateTime.parse(helmTime).toInstant();
+    } catch (RuntimeException e) {
+      return Instant.EPOCH; // unreadable: treat as old
+    }
   }
 
   public static boolean isHelmFailure(ReconcileFailure failure) {

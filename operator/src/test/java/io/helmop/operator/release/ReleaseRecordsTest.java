@@ -25,6 +25,15 @@ class ReleaseRecordsTest {
   }
 
   @Test
+  void encodingIsTheInverseOfDecoding() throws Exception {
+    Secret secret = helmSecret("{\"name\":\"web\",\"version\":2,\"info\":{\"status\":\"pending-upgrade\"}}");
+    var json = ReleaseRecords.decodeJson(secret);
+    secret.getData().put("release", ReleaseRecords.encode(json));
+    assertThat(ReleaseRecords.decode(secret).isPending()).isTrue();
+    assertThat(ReleaseRecords.decodeJson(secret)).isEqualTo(json);
+  }
+
+  @Test
   void decodesHelmsReleaseRecord() throws Exception {
     ReleaseRecord record = ReleaseRecords.decode(helmSecret("""
         {"name":"web","namespace":"apps","version":3,
