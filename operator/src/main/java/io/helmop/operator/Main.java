@@ -51,7 +51,7 @@ public final class Main implements Callable<Integer> {
 
     var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
     var records = new ReleaseRecords(client);
-    var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts")), clock);
+    var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes()), clock);
     var references = new ReferenceWatcher(client);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, new ValuesComposer(client), client),

@@ -11,6 +11,7 @@ import picocli.CommandLine;
 public record OperatorConfig(
     Set<String> namespaces,
     Path cacheDir,
+    long cacheMaxBytes,
     int concurrency,
     Duration shutdownTimeout,
     Duration retryInitialInterval,
@@ -30,6 +31,12 @@ public record OperatorConfig(
         defaultValue = "${env:HELMOP_CACHE_DIR:-${sys:java.io.tmpdir}/helmop}",
         description = "Where downloaded charts are cached. Default: ${DEFAULT-VALUE}. Env: HELMOP_CACHE_DIR.")
     Path cacheDir;
+
+    @CommandLine.Option(names = "--cache-max-size", paramLabel = "SIZE",
+        defaultValue = "${env:HELMOP_CACHE_MAX_SIZE:-1Gi}",
+        description = "Most disk the chart cache may use (Kubernetes quantity: 512Mi, 2Gi); the least recently "
+            + "used charts go first. Default: ${DEFAULT-VALUE}. Env: HELMOP_CACHE_MAX_SIZE.")
+    String cacheMaxSize;
 
     @CommandLine.Option(names = "--concurrency", paramLabel = "N",
         defaultValue = "${env:HELMOP_CONCURRENCY:-10}",
@@ -65,7 +72,15 @@ public record OperatorConfig(
       Set<String> ns = namespaces == null ? Set.of()
           : Arrays.stream(namespaces).map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
       String host = System.getenv().getOrDefault("HOSTNAME", "helmop");
-      return new OperatorConfig(ns, cacheDir, concurrency, duration("--shutdown-timeout", shutdownTimeout),
+      long cacheMaxBytes;
+      try {
+        cacheMaxBytes = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+            new io.fabric8.kubernetes.api.model.Quantity(cacheMaxSize)).longValueExact();
+      } catch (RuntimeException e) {
+        throw new CommandLine.ParameterException(new CommandLine(new Options()),
+            "--cache-max-size \"" + cacheMaxSize + "\" is not a size (examples: 512Mi, 2Gi)");
+      }
+      return new OperatorConfig(ns, cacheDir, cacheMaxBytes, concurrency, duration("--shutdown-timeout", shutdownTimeout),
           duration("--retry-initial-interval", retryInitialInterval),
           duration("--retry-max-interval", retryMaxInterval),
           duration("--dependency-settle", dependencySettle), host);

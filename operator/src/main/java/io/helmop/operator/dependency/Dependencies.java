@@ -158,6 +158,9 @@ public class Dependencies {
     if (dependency.getMetadata().getDeletionTimestamp() != null) {
       return Optional.of("it is being deleted");
     }
+    if (Boolean.TRUE.equals(dependency.getSpec().getSuspend())) {
+      return Optional.of("it is suspended");
+    }
     Long generation = dependency.getMetadata().getGeneration();
     if (dependency.getStatus() == null) {
       return Optional.of("not reconciled yet");

@@ -97,6 +97,9 @@ class DependenciesTest {
 
     markReady(foundation, 2, "True");
     dependencies.awaitReady(app);
+
+    foundation.getSpec().setSuspend(true);
+    assertThatThrownBy(() -> dependencies.awaitReady(app)).hasMessageContaining("it is suspended");
   }
 
   @Test

@@ -88,7 +88,7 @@ class AuthenticatedRepositoryTest {
   }
 
   HelmRepositoryClient client() {
-    return new HelmRepositoryClient(new ChartCache(dir.resolve("cache")), Clock.systemUTC());
+    return new HelmRepositoryClient(new ChartCache(dir.resolve("cache"), 1 << 30), Clock.systemUTC());
   }
 
   @Test

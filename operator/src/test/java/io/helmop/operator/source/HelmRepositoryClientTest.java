@@ -82,7 +82,7 @@ class HelmRepositoryClientTest {
 
   @Test
   void indexIsFetchedOncePerIntervalAndArchivesOncePerDigest() throws Exception {
-    var client = new HelmRepositoryClient(new ChartCache(cacheDir), Clock.systemUTC());
+    var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     ResolvedChart first = client.resolve(spec("1.x"), Duration.ofMinutes(10));
     ResolvedChart second = client.resolve(spec("1.x"), Duration.ofMinutes(10));
     client.resolve(spec("1.0.0"), Duration.ofMinutes(10));
@@ -97,7 +97,7 @@ class HelmRepositoryClientTest {
 
   @Test
   void aMissingVersionNamesTheConstraintTheRepositoryAndWhatExists() {
-    var client = new HelmRepositoryClient(new ChartCache(cacheDir), Clock.systemUTC());
+    var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     assertThatThrownBy(() -> client.resolve(spec("9.9.9"), Duration.ofMinutes(10)))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> {
           assertThat(f.isRetryable()).isFalse();
@@ -108,7 +108,7 @@ class HelmRepositoryClientTest {
 
   @Test
   void aDownRepositoryIsRetryableAndACachedIndexKeepsServing() throws Exception {
-    var client = new HelmRepositoryClient(new ChartCache(cacheDir), Clock.systemUTC());
+    var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     client.resolve(spec("1.0.0"), Duration.ofMinutes(10));
     int port = server.getAddress().getPort();
     server.stop(0);
@@ -116,7 +116,7 @@ class HelmRepositoryClientTest {
     // index too old to trust, but the repository is down: the cached index and archive serve
     assertThat(client.resolve(spec("1.0.0"), Duration.ZERO).version()).isEqualTo("1.0.0");
 
-    var fresh = new HelmRepositoryClient(new ChartCache(cacheDir), Clock.systemUTC());
+    var fresh = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     assertThatThrownBy(() -> fresh.resolve(spec("1.0.0"), Duration.ofMinutes(10)))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> {
           assertThat(f.isRetryable()).isTrue();
@@ -128,7 +128,7 @@ class HelmRepositoryClientTest {
   @Test
   void anArchiveThatDoesNotMatchTheIndexDigestIsRefused() {
     publishIndex("0".repeat(64), "1.0.0");
-    var client = new HelmRepositoryClient(new ChartCache(cacheDir), Clock.systemUTC());
+    var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     assertThatThrownBy(() -> client.resolve(spec("1.0.0"), Duration.ofMinutes(10)))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("ChartDigestMismatch"));
   }
