@@ -12,6 +12,7 @@ import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.source.ChartCache;
+import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
@@ -51,10 +52,12 @@ public final class Main implements Callable<Integer> {
 
     var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
     var records = new ReleaseRecords(client);
-    var charts = new HelmRepositoryClient(new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes()), clock);
+    var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
+    var charts = new HelmRepositoryClient(chartCache, clock);
+    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
     var references = new ReferenceWatcher(client);
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, new ValuesComposer(client), client),
+        new ReleasePlanner(charts, gitCharts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
         new Releaser(helm, records, clock),

@@ -3,19 +3,19 @@ package io.helmop.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.Required;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ChartSpec {
   @JsonPropertyDescription("URL of the chart repository: http(s)://... for a Helm repository (the folder holding "
-      + "index.yaml).")
-  @Required
+      + "index.yaml). Leave empty when the chart comes from git.")
   @Pattern("^(https?|oci)://.+$")
   private String repository;
 
-  @JsonPropertyDescription("Name of the chart in the repository, e.g. payment-service.")
-  @Required
+  @JsonPropertyDescription("Name of the chart in the repository, e.g. payment-service. Not used with git.")
   private String name;
+
+  @JsonPropertyDescription("A chart kept in a Git repository, instead of repository/name/version.")
+  private GitSource git;
 
   @JsonPropertyDescription("Semver constraint on the chart version, as Helm reads it: 1.4.2, 1.4.x, ~1.4, ^1.4, "
       + ">=1.2 <2.0. Empty means the latest stable (non-prerelease) version.")
@@ -28,6 +28,8 @@ public class ChartSpec {
 
   public SecretReference getSecretRef() { return secretRef; }
   public void setSecretRef(SecretReference secretRef) { this.secretRef = secretRef; }
+  public GitSource getGit() { return git; }
+  public void setGit(GitSource git) { this.git = git; }
   public String getRepository() { return repository; }
   public void setRepository(String repository) { this.repository = repository; }
   public String getName() { return name; }

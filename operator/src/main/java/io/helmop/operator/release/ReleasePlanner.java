@@ -1,12 +1,14 @@
 package io.helmop.operator.release;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseSpec;
 import io.helmop.api.v1alpha1.InstallSpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.config.Durations;
+import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.RepositoryCredentials;
 import io.helmop.operator.source.ResolvedChart;
@@ -16,11 +18,14 @@ import java.time.Duration;
 /** Turns a HelmRelease into the release it asks for: the chart resolved, the values composed, the options set. */
 public class ReleasePlanner {
   private final HelmRepositoryClient charts;
+  private final GitChartSource git;
   private final ValuesComposer values;
   private final KubernetesClient client;
 
-  public ReleasePlanner(HelmRepositoryClient charts, ValuesComposer values, KubernetesClient client) {
+  public ReleasePlanner(HelmRepositoryClient charts, GitChartSource git, ValuesComposer values,
+      KubernetesClient client) {
     this.charts = charts;
+    this.git = git;
     this.values = values;
     this.client = client;
   }
@@ -28,7 +33,7 @@ public class ReleasePlanner {
   public DesiredRelease plan(HelmRelease release) throws ReconcileFailure {
     HelmReleaseSpec spec = release.getSpec();
     Duration interval = Durations.interval(spec.getInterval());
-    ResolvedChart chart = charts.resolve(spec.getChart(), interval, RepositoryCredentials.load(client, release));
+    ResolvedChart chart = resolveChart(release, interval);
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
     InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();
     ReleaseRequest request = new ReleaseRequest(
@@ -42,5 +47,23 @@ public class ReleasePlanner {
         Boolean.TRUE.equals(install.getCreateNamespace()),
         !Boolean.FALSE.equals(upgrade.getCleanupOnFail()));
     return DesiredRelease.of(chart, request);
+  }
+
+  /** Exactly one source: a Helm repository (repository + name) or a Git folder (git). */
+  private ResolvedChart resolveChart(HelmRelease release, Duration interval) throws ReconcileFailure {
+    ChartSpec chart = release.getSpec().getChart();
+    boolean fromRepository = chart.getRepository() != null && !chart.getRepository().isBlank();
+    if (fromRepository == (chart.getGit() != null)) {
+      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart needs exactly one source: repository and name "
+          + "(a Helm repository) or git (a chart folder in a Git repository).");
+    }
+    if (chart.getGit() != null) {
+      return git.resolve(chart.getGit(), interval);
+    }
+    if (chart.getName() == null || chart.getName().isBlank()) {
+      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.name is empty: name the chart to install from "
+          + chart.getRepository() + ".");
+    }
+    return charts.resolve(chart, interval, RepositoryCredentials.load(client, release));
   }
 }

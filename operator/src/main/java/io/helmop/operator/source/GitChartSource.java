@@ -1,0 +1,170 @@
+package io.helmop.operator.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.helmop.api.v1alpha1.GitSource;
+import io.helmop.operator.ReconcileFailure;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * Charts kept in a folder of a Git repository (the seed's charts/payment-service layout), read with JGit.
+ *
+ * <p>Each repository is mirrored once (bare) in the cache and fetched at most once per interval. The chart
+ * folder at the resolved commit is packaged into a deterministic archive (sorted entries, fixed times), so the
+ * same commit always gives the same digest and a new commit that does not touch the chart makes no revision.
+ */
+public class GitChartSource {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final Path mirrors;
+  private final ChartCache cache;
+  private final Clock clock;
+  private final Map<String, Instant> fetchedAt = new ConcurrentHashMap<>();
+
+  public GitChartSource(Path mirrors, ChartCache cache, Clock clock) {
+    this.mirrors = mirrors;
+    this.cache = cache;
+    this.clock = clock;
+  }
+
+  public ResolvedChart resolve(GitSource source, Duration refreshInterval) throws ReconcileFailure {
+    String url = source.getUrl();
+    String ref = source.getRef() == null || source.getRef().isBlank() ? "main" : source.getRef();
+    String folder = normalise(source.getPath());
+    synchronized (url.intern()) {
+      try (Git git = mirror(url, refreshInterval); RevWalk walk = new RevWalk(git.getRepository())) {
+        RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
+        Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder);
+        byte[] chartYaml = files.get("Chart.yaml");
+        if (chartYaml == null) {
+          throw ReconcileFailure.stalled("ChartNotFound", "spec.chart.git.path \"" + source.getPath() + "\" at "
+              + ref + " (" + commit.abbreviate(8).name() + ") of " + url + " is not a chart: it has no "
+              + "Chart.yaml. Fix the path or the ref.");
+        }
+        JsonNode metadata = YAML.readTree(chartYaml);
+        String name = metadata.path("name").asText();
+        ChartCache.Stored stored = cache.store(new ByteArrayInputStream(archive(name, files)));
+        return new ResolvedChart(name, metadata.path("version").asText(), metadata.path("appVersion").asText(""),
+            stored.path(), stored.digest());
+      } catch (IOException | GitAPIException | RuntimeException e) {
+        throw ReconcileFailure.retryable("GitUnavailable", "Cannot read " + url + " (spec.chart.git.url) at "
+            + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+            + ". helmop retries with backoff.", e);
+      }
+    }
+  }
+
+  /** A bare mirror of the repository, fetched when older than the interval. */
+  private Git mirror(String url, Duration refreshInterval) throws IOException, GitAPIException {
+    Path dir = mirrors.resolve(sha256(url));
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(mirrors);
+      Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true).call();
+      fetchedAt.put(url, clock.instant());
+      return git;
+    }
+    Git git = Git.open(dir.toFile());
+    Instant last = fetchedAt.get(url);
+    if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
+      git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true).call();
+      fetchedAt.put(url, clock.instant());
+    }
+    return git;
+  }
+
+  private static ObjectId commitOf(Repository repository, String url, String ref) throws IOException,
+      ReconcileFailure {
+    for (String candidate : new String[] {"refs/heads/" + ref, "refs/tags/" + ref, ref}) {
+      var found = repository.exactRef(candidate);
+      if (found != null) {
+        ObjectId peeled = repository.getRefDatabase().peel(found).getPeeledObjectId();
+        return peeled != null ? peeled : found.getObjectId();
+      }
+    }
+    if (ObjectId.isId(ref) && repository.getObjectDatabase().has(ObjectId.fromString(ref))) {
+      return ObjectId.fromString(ref);
+    }
+    throw ReconcileFailure.stalled("GitRefNotFound", "spec.chart.git.ref \"" + ref + "\" is not a branch, tag "
+        + "or commit of " + url + ": fix the ref or push it.");
+  }
+
+  /** The files under the chart folder at that commit, by path relative to the folder. */
+  private static Map<String, byte[]> chartFiles(Repository repository, RevCommit commit, String folder)
+      throws IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (TreeWalk walk = new TreeWalk(repository)) {
+      walk.addTree(commit.getTree());
+      walk.setRecursive(true);
+      String prefix = folder.isEmpty() ? "" : folder + "/";
+      while (walk.next()) {
+        String path = walk.getPathString();
+        if (path.startsWith(prefix)) {
+          files.put(path.substring(prefix.length()), repository.open(walk.getObjectId(0)).getBytes());
+        }
+      }
+    }
+    return files;
+  }
+
+  /** A .tgz with the chart folder named after the chart, as `helm package` lays it out. */
+  static byte[] archive(String chartName, Map<String, byte[]> files) throws IOException {
+    var bytes = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (var file : new TreeMap<>(files).entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(chartName + "/" + file.getKey());
+        entry.setSize(file.getValue().length);
+        entry.setModTime(0);
+        tar.putArchiveEntry(entry);
+        tar.write(file.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  private static String normalise(String path) {
+    String p = path == null ? "" : path.strip();
+    while (p.startsWith("./")) {
+      p = p.substring(2);
+    }
+    if (p.equals(".")) {
+      p = "";
+    }
+    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
