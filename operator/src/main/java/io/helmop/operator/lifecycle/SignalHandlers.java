@@ -13,6 +13,7 @@ import sun.misc.SignalHandler;
  * <p>helm-java's install (and template, which runs install in dry-run mode) calls Go's {@code signal.Notify}
  * for SIGINT, SIGTERM and SIGQUIT. The Go runtime then installs its own handler in place of the JVM's, and the
  * JVM never sees those signals again: shutdown hooks do not run and a pod is only killed after its grace period.
+ * (SIGQUIT, the JVM's thread dump, cannot be re-registered from Java and stays with Go.)
  * Go installs its handler once per process (the first Notify of a signal), so putting the JVM's handlers back
  * after a Helm call is enough; doing it after every call also covers a future helm-java that registers again.
  */

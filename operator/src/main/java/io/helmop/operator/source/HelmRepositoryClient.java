@@ -47,10 +47,6 @@ public class HelmRepositoryClient {
     this.clock = clock;
   }
 
-  public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval) throws ReconcileFailure {
-    return resolve(spec, refreshInterval, RepositoryCredentials.NONE);
-  }
-
   public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval, RepositoryCredentials credentials)
       throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());

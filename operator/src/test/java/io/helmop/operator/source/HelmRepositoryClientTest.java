@@ -83,9 +83,9 @@ class HelmRepositoryClientTest {
   @Test
   void indexIsFetchedOncePerIntervalAndArchivesOncePerDigest() throws Exception {
     var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
-    ResolvedChart first = client.resolve(spec("1.x"), Duration.ofMinutes(10));
-    ResolvedChart second = client.resolve(spec("1.x"), Duration.ofMinutes(10));
-    client.resolve(spec("1.0.0"), Duration.ofMinutes(10));
+    ResolvedChart first = client.resolve(spec("1.x"), Duration.ofMinutes(10), RepositoryCredentials.NONE);
+    ResolvedChart second = client.resolve(spec("1.x"), Duration.ofMinutes(10), RepositoryCredentials.NONE);
+    client.resolve(spec("1.0.0"), Duration.ofMinutes(10), RepositoryCredentials.NONE);
 
     assertThat(first.version()).isEqualTo("1.1.0");
     assertThat(second).isEqualTo(first);
@@ -98,7 +98,7 @@ class HelmRepositoryClientTest {
   @Test
   void aMissingVersionNamesTheConstraintTheRepositoryAndWhatExists() {
     var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
-    assertThatThrownBy(() -> client.resolve(spec("9.9.9"), Duration.ofMinutes(10)))
+    assertThatThrownBy(() -> client.resolve(spec("9.9.9"), Duration.ofMinutes(10), RepositoryCredentials.NONE))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> {
           assertThat(f.isRetryable()).isFalse();
           assertThat(f.reason()).isEqualTo("ChartVersionNotFound");
@@ -109,15 +109,15 @@ class HelmRepositoryClientTest {
   @Test
   void aDownRepositoryIsRetryableAndACachedIndexKeepsServing() throws Exception {
     var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
-    client.resolve(spec("1.0.0"), Duration.ofMinutes(10));
+    client.resolve(spec("1.0.0"), Duration.ofMinutes(10), RepositoryCredentials.NONE);
     int port = server.getAddress().getPort();
     server.stop(0);
 
     // index too old to trust, but the repository is down: the cached index and archive serve
-    assertThat(client.resolve(spec("1.0.0"), Duration.ZERO).version()).isEqualTo("1.0.0");
+    assertThat(client.resolve(spec("1.0.0"), Duration.ZERO, RepositoryCredentials.NONE).version()).isEqualTo("1.0.0");
 
     var fresh = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
-    assertThatThrownBy(() -> fresh.resolve(spec("1.0.0"), Duration.ofMinutes(10)))
+    assertThatThrownBy(() -> fresh.resolve(spec("1.0.0"), Duration.ofMinutes(10), RepositoryCredentials.NONE))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> {
           assertThat(f.isRetryable()).isTrue();
           assertThat(f.reason()).isEqualTo("RepositoryUnavailable");
@@ -129,7 +129,7 @@ class HelmRepositoryClientTest {
   void anArchiveThatDoesNotMatchTheIndexDigestIsRefused() {
     publishIndex("0".repeat(64), "1.0.0");
     var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
-    assertThatThrownBy(() -> client.resolve(spec("1.0.0"), Duration.ofMinutes(10)))
+    assertThatThrownBy(() -> client.resolve(spec("1.0.0"), Duration.ofMinutes(10), RepositoryCredentials.NONE))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("ChartDigestMismatch"));
   }
 
