@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real Helm chart repository on 127.0.0.1: charts packaged with the helm CLI, indexed with `helm repo index`,
@@ -18,7 +17,6 @@ public final class ChartRepository implements AutoCloseable {
   private final LocalCluster cluster;
   private final Path dir;
   private final int port;
-  private final AtomicInteger indexRequests = new AtomicInteger();
   private HttpServer server;
 
   public ChartRepository(LocalCluster cluster) {
@@ -45,10 +43,6 @@ public final class ChartRepository implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  public int indexRequests() {
-    return indexRequests.get();
-  }
-
   public void stop() {
     server.stop(0);
   }
@@ -65,9 +59,6 @@ public final class ChartRepository implements AutoCloseable {
   private void serve() {
     server.createContext("/", exchange -> {
       Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
-      if (file.getFileName() != null && file.getFileName().toString().equals("index.yaml")) {
-        indexRequests.incrementAndGet();
-      }
       if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
         exchange.sendResponseHeaders(404, -1);
         exchange.close();

@@ -75,10 +75,6 @@ public final class OperatorProcess implements AutoCloseable {
     return log;
   }
 
-  public long pid() {
-    return process.pid();
-  }
-
   public boolean isAlive() {
     return process.isAlive();
   }

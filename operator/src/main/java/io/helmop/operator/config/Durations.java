@@ -21,11 +21,20 @@ public final class Durations {
     return interval.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : interval;
   }
 
-  public static Duration parse(String field, String value, String fallback) throws ReconcileFailure {
-    String text = value == null || value.isBlank() ? fallback : value.strip();
+  /** A Go duration (30s, 5m, 1h30m); IllegalArgumentException when it is not one. */
+  public static Duration parseGo(String text) {
     try {
       return io.fabric8.kubernetes.api.model.Duration.parse(text).getDuration();
     } catch (java.text.ParseException | RuntimeException e) {
+      throw new IllegalArgumentException("not a duration: " + text, e);
+    }
+  }
+
+  public static Duration parse(String field, String value, String fallback) throws ReconcileFailure {
+    String text = value == null || value.isBlank() ? fallback : value.strip();
+    try {
+      return parseGo(text);
+    } catch (IllegalArgumentException e) {
       throw ReconcileFailure.stalled("InvalidSpec", field + " \"" + value + "\" is not a duration: write it as "
           + "Go does, e.g. 30s, 5m or 1h30m.");
     }

@@ -88,8 +88,8 @@ public record OperatorConfig(
 
     private static Duration duration(String flag, String value) {
       try {
-        return io.fabric8.kubernetes.api.model.Duration.parse(value).getDuration();
-      } catch (java.text.ParseException | RuntimeException e) {
+        return Durations.parseGo(value);
+      } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(new Options()),
             flag + " \"" + value + "\" is not a duration (examples: 5s, 2m)");
       }
