@@ -1,11 +1,17 @@
 package io.helmop.operator;
 
+import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
+import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.config.Durations;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
 import io.helmop.operator.dependency.SettleWindow;
+import io.helmop.operator.drift.DriftCheck;
+import io.helmop.operator.drift.DriftDescriptions;
+import io.helmop.operator.drift.IgnoreRules;
+import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
@@ -57,10 +63,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final EventRecorder events;
   private final SettleWindow settleWindow;
   private final ReferenceWatcher references;
+  private final DriftCheck drift;
+  private final ManagedObjectWatcher managedObjects;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
-      SettleWindow settleWindow, ReferenceWatcher references) {
+      SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift, ManagedObjectWatcher managedObjects) {
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -71,11 +79,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.events = events;
     this.settleWindow = settleWindow;
     this.references = references;
+    this.drift = drift;
+    this.managedObjects = managedObjects;
   }
 
   @Override
   public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
-    return List.of(DependencyEventSource.create(context), references.eventSource());
+    return List.of(DependencyEventSource.create(context), references.eventSource(), managedObjects.eventSource());
   }
 
   @Override
@@ -91,6 +101,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       Dependencies dependencies = Dependencies.of(context.getPrimaryCache());
       dependencies.validate(release);
       dependencies.checkNoCycle(release);
+      IgnoreRules ignore = drift.ignoreRules(release);
       DesiredRelease desired = planner.plan(release);
       List<ReleaseRecord> history = records.history(desired.namespace(), desired.releaseName());
       boolean changed = !isApplied(release, desired, history);
@@ -108,7 +119,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         releaser.apply(desired, history, maxHistory(release));
         history = records.history(desired.namespace(), desired.releaseName());
       }
-      recordReleased(release, desired, history, changed, context);
+      release = recordReleased(release, desired, history, changed, context);
+      Optional<Duration> recheck = keepInSync(release, history.get(0), ignore, context);
+      if (recheck.isPresent() && recheck.get().compareTo(interval) < 0) {
+        interval = recheck.get();
+      }
     } catch (ReconcileFailure failure) {
       // recorded against the resource as this reconcile left it (it may have written "Progressing")
       recordFailure(release, failure, context);
@@ -158,6 +173,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private void forget(HelmRelease release) {
     settleWindow.forget(release);
+    drift.forget(release);
     references.forget(release);
   }
 
@@ -190,16 +206,73 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         && Integer.valueOf(history.get(0).revision()).equals(status.getLastAppliedRevision());
   }
 
-  private void recordReleased(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
+  private HelmRelease recordReleased(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
       boolean helmCalled, Context<HelmRelease> context) {
     ReleaseRecord deployed = history.get(0);
     String reason = deployed.revision() == 1 ? "InstallSucceeded" : "UpgradeSucceeded";
-    statusWriter.write(release, statuses.released(release, reason, deployed, history, desired.digest()), context);
+    HelmRelease written = statusWriter.write(release, statuses.released(release, reason, deployed, history, desired.digest()), context);
     if (helmCalled) {
       LOG.info("Release {} revision {} ({}) is deployed and ready", deployed.name(), deployed.revision(),
           deployed.chart());
       events.normal(release, reason, "Release " + deployed.name() + " revision " + deployed.revision() + " ("
           + deployed.chart() + ") is deployed and ready");
+    }
+    return written;
+  }
+
+  /**
+   * Drift detection and self-heal: reports objects that differ from the deployed revision's manifest and, in
+   * mode Enabled, re-applies them. Returns when to look again if a contested correction has to wait.
+   */
+  private Optional<Duration> keepInSync(HelmRelease release, ReleaseRecord deployed, IgnoreRules ignore,
+      Context<HelmRelease> context) {
+    Mode mode = DriftCheck.mode(release);
+    if (mode == Mode.Disabled) {
+      drift.forget(release);
+      statusWriter.write(release, statuses.driftUnchecked(release), context);
+      return Optional.empty();
+    }
+    DriftCheck.DriftFindings findings = drift.detect(release, deployed, ignore);
+    if (findings.isEmpty()) {
+      statusWriter.write(release, statuses.drift(release, false, "NoDrift", "The objects of revision "
+          + deployed.revision() + " match the release.", List.of()), context);
+      return Optional.empty();
+    }
+    String found = findings.describe();
+    List<DriftedObject> objects = DriftDescriptions.forStatus(findings.drifted());
+    String action = mode == Mode.Enabled ? "; helmop re-applies the release's objects"
+        : "; spec.driftDetection.mode is Warn: not corrected";
+    HelmRelease written = statusWriter.write(release, statuses.drift(release, true, "DriftDetected",
+        found + action, objects), context);
+    if (written != release) {
+      events.warning(release, "DriftDetected", "Drift detected: " + found + action);
+    }
+    if (mode == Mode.Warn) {
+      return Optional.empty();
+    }
+    DriftCheck.Correction correction = drift.correct(findings);
+    if (!correction.corrected().isEmpty()) {
+      events.normal(release, "DriftCorrected", "Re-applied " + DriftDescriptions.describe(correction.corrected()));
+    }
+    if (!correction.failed().isEmpty()) {
+      String failures = correction.failed().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+          .collect(Collectors.joining("; "));
+      recordDriftProblem(written, "CorrectionFailed", "helmop could not re-apply " + failures
+          + ". Grant the operator permission to patch these objects, or exempt them (spec.driftDetection.ignore).",
+          objects, context);
+    } else if (!correction.contested().isEmpty()) {
+      String names = correction.contested().stream().map(Object::toString).collect(Collectors.joining(", "));
+      recordDriftProblem(written, "CorrectionContested", "Something keeps reverting helmop's corrections of "
+          + names + " (" + found + "). helmop backs off (2 s, x3, up to 5 min) instead of fighting; find the other "
+          + "controller, or exempt the fields with spec.driftDetection.ignore.", objects, context);
+    }
+    return correction.retryAfter();
+  }
+
+  private void recordDriftProblem(HelmRelease release, String reason, String message, List<DriftedObject> objects,
+      Context<HelmRelease> context) {
+    if (statusWriter.write(release, statuses.drift(release, true, reason, message, objects), context) != release) {
+      events.warning(release, reason, message);
     }
   }
 

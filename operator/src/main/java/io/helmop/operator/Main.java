@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.config.OperatorConfig;
 import io.helmop.operator.dependency.SettleWindow;
+import io.helmop.operator.drift.DriftCheck;
+import io.helmop.operator.drift.KindCatalog;
+import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.lifecycle.SignalHandlers;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.Preflight;
@@ -56,6 +59,7 @@ public final class Main implements Callable<Integer> {
     var charts = new HelmRepositoryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
     var references = new ReferenceWatcher(client);
+    var managedObjects = new ManagedObjectWatcher(client);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, gitCharts, new ValuesComposer(client), client),
         records,
@@ -66,7 +70,9 @@ public final class Main implements Callable<Integer> {
         new StatusWriter(),
         new EventRecorder(client, clock, config.instanceName()),
         new SettleWindow(config.dependencySettle(), clock),
-        references);
+        references,
+        new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock),
+        managedObjects);
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -89,6 +95,7 @@ public final class Main implements Callable<Integer> {
       LOG.info("helmop is stopping (signal received)");
       operator.stop();
       references.close();
+      managedObjects.close();
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "STATUS", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message")
 @AdditionalPrinterColumn(name = "REVISION", jsonPath = ".status.lastAppliedRevision", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "CHART", jsonPath = ".status.chart")
+@AdditionalPrinterColumn(name = "DRIFT", jsonPath = ".status.conditions[?(@.type==\"Drifted\")].status")
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class HelmRelease extends CustomResource<HelmReleaseSpec, HelmReleaseStatus> implements Namespaced {
   public static final String GROUP = "helmop.io";

@@ -52,6 +52,10 @@ public class HelmReleaseSpec {
   @JsonPropertyDescription("Options for upgrades. The defaults are the safe ones: atomic, wait, 5m timeout.")
   private UpgradeSpec upgrade;
 
+  @JsonPropertyDescription("Whether helmop detects live edits of the release's objects (kubectl edit, kubectl delete) "
+      + "and undoes them. Default: detect and undo at once.")
+  private DriftDetectionSpec driftDetection;
+
   @JsonPropertyDescription("How often helmop re-checks the release and its chart source even when nothing changed "
       + "(a safety net: changes to the HelmRelease are acted on at once). Go duration, e.g. 10m; at least 5s.")
   @Default("10m")
@@ -87,6 +91,8 @@ public class HelmReleaseSpec {
   public void setInstall(InstallSpec install) { this.install = install; }
   public UpgradeSpec getUpgrade() { return upgrade; }
   public void setUpgrade(UpgradeSpec upgrade) { this.upgrade = upgrade; }
+  public DriftDetectionSpec getDriftDetection() { return driftDetection; }
+  public void setDriftDetection(DriftDetectionSpec driftDetection) { this.driftDetection = driftDetection; }
   public String getInterval() { return interval; }
   public void setInterval(String interval) { this.interval = interval; }
   public Integer getMaxHistory() { return maxHistory; }

@@ -12,7 +12,7 @@ public class HelmReleaseStatus {
       + "helmop has not finished acting on the latest spec.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready, Reconciling, Stalled and Released, in the Kubernetes condition shape "
+  @JsonPropertyDescription("Ready, Reconciling, Stalled, Released and Drifted, in the Kubernetes condition shape "
       + "(kstatus compatible: `kubectl wait --for=condition=Ready` works).")
   private List<Condition> conditions = new ArrayList<>();
 
@@ -32,6 +32,12 @@ public class HelmReleaseStatus {
   @JsonPropertyDescription("The most recent Helm revisions of this release, newest first, at most spec.maxHistory.")
   private List<HistoryEntry> history = new ArrayList<>();
 
+  @JsonPropertyDescription("Objects of the release that differ from its manifest (at most 20), as the last drift "
+      + "check found them; empty when the cluster matches the release.")
+  private List<DriftedObject> drift;
+
+  public List<DriftedObject> getDrift() { return drift; }
+  public void setDrift(List<DriftedObject> drift) { this.drift = drift; }
   public Long getObservedGeneration() { return observedGeneration; }
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
   public List<Condition> getConditions() { return conditions; }

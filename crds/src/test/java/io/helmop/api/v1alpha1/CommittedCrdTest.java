@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class CommittedCrdTest {
   static final String FILE = "helmreleases.helmop.io-v1.yml";
-  static final List<String> COLUMN_ORDER = List.of("READY", "STATUS", "REVISION", "CHART", "AGE");
+  static final List<String> COLUMN_ORDER = List.of("READY", "STATUS", "REVISION", "CHART", "DRIFT", "AGE");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));

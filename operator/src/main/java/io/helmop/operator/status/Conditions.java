@@ -13,6 +13,7 @@ public final class Conditions {
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
   public static final String RELEASED = "Released";
+  public static final String DRIFTED = "Drifted";
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
@@ -30,7 +31,7 @@ public final class Conditions {
 
   /**
    * Sets a condition, keeping its lastTransitionTime when its status does not change, and keeping the list in
-   * a fixed order (Ready, Reconciling, Stalled, Released) so that equal states serialise equally.
+   * a fixed order (Ready, Reconciling, Stalled, Released, Drifted) so that equal states serialise equally.
    */
   static List<Condition> set(List<Condition> conditions, String type, String status, String reason, String message,
       Long generation, Instant now) {
@@ -47,7 +48,7 @@ public final class Conditions {
         .withLastTransitionTime(transition)
         .build();
     List<Condition> result = new ArrayList<>();
-    for (String known : List.of(READY, RECONCILING, STALLED, RELEASED)) {
+    for (String known : List.of(READY, RECONCILING, STALLED, RELEASED, DRIFTED)) {
       if (known.equals(type)) {
         result.add(condition);
       } else {
@@ -55,6 +56,10 @@ public final class Conditions {
       }
     }
     return result;
+  }
+
+  static List<Condition> remove(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> !type.equals(c.getType())).toList();
   }
 
   static String trim(String message) {

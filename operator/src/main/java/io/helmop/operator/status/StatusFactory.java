@@ -1,6 +1,7 @@
 package io.helmop.operator.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.HistoryEntry;
@@ -90,6 +91,23 @@ public class StatusFactory {
       set(release, status, Conditions.RELEASED, Conditions.FALSE, failure.reason(), message);
     }
     status.setObservedGeneration(release.getMetadata().getGeneration());
+    return status;
+  }
+
+  /** The outcome of a drift check: Drifted=True/False with its reason, and the drifted objects. */
+  public HelmReleaseStatus drift(HelmRelease release, boolean drifted, String reason, String message,
+      List<DriftedObject> objects) {
+    HelmReleaseStatus status = copy(release);
+    set(release, status, Conditions.DRIFTED, drifted ? Conditions.TRUE : Conditions.FALSE, reason, message);
+    status.setDrift(objects.isEmpty() ? null : objects);
+    return status;
+  }
+
+  /** spec.driftDetection.mode is Disabled: say nothing about drift rather than something stale. */
+  public HelmReleaseStatus driftUnchecked(HelmRelease release) {
+    HelmReleaseStatus status = copy(release);
+    status.setConditions(Conditions.remove(status.getConditions(), Conditions.DRIFTED));
+    status.setDrift(null);
     return status;
   }
 

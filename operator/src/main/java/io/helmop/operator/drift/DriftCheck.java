@@ -1,0 +1,141 @@
+package io.helmop.operator.drift;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.helmop.api.v1alpha1.DriftDetectionSpec;
+import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.release.ReleaseRecord;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a deployed release's objects equal to its manifest: finds drift (on every reconcile, which events on
+ * the objects trigger within moments and spec.interval repeats) and, in mode Enabled, undoes it.
+ */
+public class DriftCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(DriftCheck.class);
+
+  private final KindCatalog kinds;
+  private final DriftDetector detector;
+  private final DriftCorrector corrector;
+  private final CorrectionBackoff backoff;
+  private final ManagedObjectWatcher watcher;
+  private final Clock clock;
+  /** Parsed manifests by release and revision: Helm's record of a revision never changes. */
+  private final Map<ResourceID, ParsedManifest> manifests = new ConcurrentHashMap<>();
+
+  public DriftCheck(KubernetesClient client, KindCatalog kinds, ManagedObjectWatcher watcher, Clock clock) {
+    this.kinds = kinds;
+    this.detector = new DriftDetector(client, kinds);
+    this.corrector = new DriftCorrector(client);
+    this.backoff = new CorrectionBackoff(clock);
+    this.watcher = watcher;
+    this.clock = clock;
+  }
+
+  public static Mode mode(HelmRelease release) {
+    DriftDetectionSpec spec = release.getSpec().getDriftDetection();
+    return spec == null || spec.getMode() == null ? Mode.Enabled : spec.getMode();
+  }
+
+  /** Validates spec.driftDetection; throws a stalling failure naming a bad ignore rule. */
+  public IgnoreRules ignoreRules(HelmRelease release) throws ReconcileFailure {
+    DriftDetectionSpec spec = release.getSpec().getDriftDetection();
+    return IgnoreRules.validate(spec == null ? null : spec.getIgnore(), kinds);
+  }
+
+  /** Compares every object of the deployed revision with the cluster. */
+  public DriftFindings detect(HelmRelease release, ReleaseRecord deployed, IgnoreRules ignore) {
+    ResourceID id = ResourceID.fromResource(release);
+    String label = ReleaseLabel.valueOf(release);
+    ParsedManifest manifest = manifests.compute(id, (k, cached) ->
+        cached != null && cached.revision() == deployed.revision() ? cached
+            : new ParsedManifest(deployed.revision(), ManifestObjects.parse(deployed.manifest())));
+    List<ObjectCheck> checks = detector.check(manifest.objects(), deployed.namespace(), label, ignore);
+    checks.forEach(check -> watcher.watch(id, label, check.resource()));
+    return new DriftFindings(checks.stream().filter(ObjectCheck::drifted).toList());
+  }
+
+  /**
+   * Re-applies each drifted object unless helmop is being fought over it (then it waits, with backoff). One
+   * object the server refuses to patch does not stop the others.
+   */
+  public Correction correct(DriftFindings findings) {
+    List<ObjectCheck> corrected = new ArrayList<>();
+    Map<ObjectRef, String> failed = new LinkedHashMap<>();
+    List<ObjectRef> contested = new ArrayList<>();
+    Optional<Duration> retryAfter = Optional.empty();
+    for (ObjectCheck check : findings.drifted()) {
+      CorrectionBackoff.Decision decision = backoff.decide(check.ref());
+      if (decision.contested()) {
+        contested.add(check.ref());
+      }
+      if (!decision.correctNow()) {
+        retryAfter = earliest(retryAfter, decision.waitFrom(clock.instant()));
+        continue;
+      }
+      try {
+        corrector.correct(check);
+        backoff.corrected(check.ref(), decision);
+        corrected.add(check);
+        LOG.info("Corrected drift of {}: {}", check.ref(), check.paths());
+      } catch (KubernetesClientException e) {
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+            : e.getMessage();
+        failed.put(check.ref(), message);
+        LOG.warn("Could not correct drift of {}: {}", check.ref(), message);
+      }
+    }
+    return new Correction(corrected, failed, contested, retryAfter);
+  }
+
+  /** The release is gone, or no longer checked: stop routing its objects' events and forget its state. */
+  public void forget(HelmRelease release) {
+    ParsedManifest manifest = manifests.remove(ResourceID.fromResource(release));
+    watcher.forget(ReleaseLabel.valueOf(release));
+    if (manifest != null) {
+      backoff.forget(manifest.objects().stream()
+          .map(o -> ObjectRef.of(o, o.path("metadata").path("namespace").asText(release.targetNamespace())))
+          .toList());
+    }
+  }
+
+  private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    return b.isEmpty() || a.get().compareTo(b.get()) <= 0 ? a : b;
+  }
+
+  /** The drifted objects of one check. */
+  public record DriftFindings(List<ObjectCheck> drifted) {
+    public boolean isEmpty() {
+      return drifted.isEmpty();
+    }
+
+    /** e.g. {@code Deployment payments/payment-service: /spec/replicas, /spec/template/...} */
+    public String describe() {
+      return DriftDescriptions.describe(drifted);
+    }
+  }
+
+  /**
+   * @param retryAfter when a contested object may be corrected next
+   */
+  public record Correction(List<ObjectCheck> corrected, Map<ObjectRef, String> failed, List<ObjectRef> contested,
+      Optional<Duration> retryAfter) {}
+
+  private record ParsedManifest(int revision, List<ObjectNode> objects) {}
+}

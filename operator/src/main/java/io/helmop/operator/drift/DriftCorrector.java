@@ -1,0 +1,76 @@
+package io.helmop.operator.drift;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.List;
+
+/**
+ * Puts a drifted object back as the release defines it, without a Helm revision: fields added live are
+ * removed (a JSON patch, guarded by the resourceVersion that was compared), then the manifest object is
+ * server-side applied with force, which restores changed values and recreates a deleted object.
+ */
+class DriftCorrector {
+  static final String FIELD_MANAGER = "helmop";
+
+  private final KubernetesClient client;
+
+  DriftCorrector(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** Throws KubernetesClientException with the API server's message when the server refuses. */
+  void correct(ObjectCheck check) {
+    Resource<GenericKubernetesResource> handle = Objects.handle(client, check.resource(), check.ref());
+    List<String> added = check.differences().stream()
+        .filter(DriftComparator.Difference::addedLive)
+        .map(DriftComparator.Difference::pointer)
+        .sorted((a, b) -> byPosition(b, a)) // later list elements first, so earlier indexes stay valid
+        .toList();
+    if (!check.deleted() && !added.isEmpty()) {
+      handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
+    }
+    ObjectNode applied = check.desired().deepCopy();
+    check.ignoredPaths().forEach(pointer -> remove(applied, pointer)); // never claim what the user exempted
+    Objects.withBody(client, check.resource(), check.ref(), applied).fieldManager(FIELD_MANAGER).forceConflicts()
+        .serverSideApply();
+  }
+
+  /** Orders pointers token by token, numbers as numbers: /env/9 before /env/10. */
+  static int byPosition(String a, String b) {
+    String[] left = a.split("/", -1);
+    String[] right = b.split("/", -1);
+    for (int i = 0; i < Math.min(left.length, right.length); i++) {
+      int order = left[i].matches("\\d+") && right[i].matches("\\d+")
+          ? Long.compare(Long.parseLong(left[i]), Long.parseLong(right[i]))
+          : left[i].compareTo(right[i]);
+      if (order != 0) {
+        return order;
+      }
+    }
+    return Integer.compare(left.length, right.length);
+  }
+
+  private static ArrayNode removals(String resourceVersion, List<String> pointers) {
+    ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+    patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion").put("value", resourceVersion);
+    pointers.forEach(pointer -> patch.addObject().put("op", "remove").put("path", pointer));
+    return patch;
+  }
+
+  private static void remove(ObjectNode object, String pointer) {
+    int slash = pointer.lastIndexOf('/');
+    var parent = object.at(pointer.substring(0, slash));
+    String last = pointer.substring(slash + 1).replace("~1", "/").replace("~0", "~");
+    if (parent instanceof ObjectNode map) {
+      map.remove(last);
+    } else if (parent instanceof ArrayNode list && last.matches("\\d+") && Integer.parseInt(last) < list.size()) {
+      list.remove(Integer.parseInt(last));
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.helmop.operator.drift;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compares each object of a release's manifest with the live object. The expected object comes from the API
+ * server itself (a dry-run replace of the manifest object), so server defaults never count as drift.
+ */
+class DriftDetector {
+  private static final Logger LOG = LoggerFactory.getLogger(DriftDetector.class);
+
+  private final KubernetesClient client;
+  private final KindCatalog kinds;
+
+  DriftDetector(KubernetesClient client, KindCatalog kinds) {
+    this.client = client;
+    this.kinds = kinds;
+  }
+
+  /** Checks every object of the manifest; objects of unknown kinds and opted-out objects are left out. */
+  List<ObjectCheck> check(List<ObjectNode> manifest, String releaseNamespace, String label, IgnoreRules ignore) {
+    List<ObjectCheck> checks = new ArrayList<>();
+    for (ObjectNode object : manifest) {
+      String apiVersion = object.path("apiVersion").asText();
+      String kind = object.path("kind").asText();
+      Optional<ResourceDefinitionContext> resource = kinds.resolve(apiVersion, kind);
+      if (resource.isEmpty()) {
+        LOG.debug("{} {} is not served by the API server; skipping its drift check", apiVersion, kind);
+        continue;
+      }
+      check(object, resource.get(), releaseNamespace, label, ignore).ifPresent(checks::add);
+    }
+    return checks;
+  }
+
+  private Optional<ObjectCheck> check(ObjectNode manifestObject, ResourceDefinitionContext resource,
+      String releaseNamespace, String label, IgnoreRules ignore) {
+    String namespace = null;
+    if (resource.isNamespaceScoped()) {
+      String own = manifestObject.path("metadata").path("namespace").asText("");
+      namespace = own.isEmpty() ? releaseNamespace : own;
+    }
+    ObjectRef ref = ObjectRef.of(manifestObject, namespace);
+    ObjectNode desired = desired(manifestObject, namespace, label);
+    List<String> ignored = ignore.pathsFor(ref);
+    Resource<GenericKubernetesResource> handle = Objects.handle(client, resource, ref);
+    GenericKubernetesResource live = handle.get();
+    if (live == null) {
+      return Optional.of(new ObjectCheck(ref, resource, desired, null, List.of(), ignored));
+    }
+    Map<String, String> annotations = live.getMetadata().getAnnotations();
+    if (annotations != null && "disabled".equals(annotations.get(ReleaseLabel.SKIP_ANNOTATION))) {
+      return Optional.empty();
+    }
+    if (!label.equals(labelsOf(live).get(ReleaseLabel.KEY))) {
+      live = labelled(handle, label);
+    }
+    JsonNode liveJson = Objects.json(client, live);
+    JsonNode expected = expected(resource, ref, desired, live);
+    List<DriftComparator.Difference> differences =
+        DriftComparator.compare(manifestObject, expected, liveJson, ignored);
+    return Optional.of(new ObjectCheck(ref, resource, desired, live.getMetadata().getResourceVersion(), differences,
+        ignored));
+  }
+
+  /** The manifest object as applied: namespace filled in and the release label added. */
+  private static ObjectNode desired(ObjectNode manifestObject, String namespace, String label) {
+    ObjectNode desired = manifestObject.deepCopy();
+    ObjectNode metadata = desired.with("metadata");
+    if (namespace != null) {
+      metadata.put("namespace", namespace);
+    }
+    metadata.with("labels").put(ReleaseLabel.KEY, label);
+    return desired;
+  }
+
+  /**
+   * The manifest object as the server would store it in place of the live one: a dry-run replace keeps the
+   * live metadata (so labels and annotations others added stay) and takes everything else from the manifest.
+   * When the server refuses a replace (an immutable field such as a Job's selector), a dry-run server-side
+   * apply stands in: it finds changed values, not fields added live.
+   */
+  private JsonNode expected(ResourceDefinitionContext resource, ObjectRef ref, ObjectNode desired,
+      GenericKubernetesResource live) {
+    ObjectNode body = desired.deepCopy();
+    ObjectNode metadata = body.with("metadata");
+    metadata.put("resourceVersion", live.getMetadata().getResourceVersion());
+    merge(metadata.with("labels"), live.getMetadata().getLabels());
+    merge(metadata.with("annotations"), live.getMetadata().getAnnotations());
+    try {
+      return Objects.json(client, Objects.withBody(client, resource, ref, body).dryRun().update());
+    } catch (KubernetesClientException replaceRefused) {
+      LOG.debug("Dry-run replace of {} refused ({}); comparing by dry-run apply", live.getMetadata().getName(),
+          replaceRefused.getMessage());
+      return Objects.json(client, Objects.withBody(client, resource, ref, desired).dryRun()
+          .fieldManager(DriftCorrector.FIELD_MANAGER).forceConflicts().serverSideApply());
+    }
+  }
+
+  /** Adds the live labels or annotations the chart does not set, so the dry run keeps them. */
+  private static void merge(ObjectNode chart, Map<String, String> live) {
+    if (live != null) {
+      live.forEach((key, value) -> {
+        if (!chart.has(key)) {
+          chart.put(key, value);
+        }
+      });
+    }
+  }
+
+  private static Map<String, String> labelsOf(GenericKubernetesResource live) {
+    Map<String, String> labels = live.getMetadata().getLabels();
+    return labels == null ? Map.of() : labels;
+  }
+
+  private static GenericKubernetesResource labelled(Resource<GenericKubernetesResource> handle, String label) {
+    return handle.patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"metadata\":{\"labels\":{\"" + ReleaseLabel.KEY + "\":\"" + label + "\"}}}");
+  }
+}

@@ -1,0 +1,84 @@
+package io.helmop.operator.drift;
+
+import io.helmop.api.v1alpha1.DriftIgnoreRule;
+import io.helmop.api.v1alpha1.DriftTarget;
+import io.helmop.operator.ReconcileFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** spec.driftDetection.ignore: validated once per reconcile, then asked which paths of an object to skip. */
+public final class IgnoreRules {
+  /** RFC 6901: "/"-separated tokens in which "~" only appears as "~0" or "~1". */
+  private static final Pattern JSON_POINTER = Pattern.compile("^(/([^~/]|~[01])*)+$");
+
+  private final List<DriftIgnoreRule> rules;
+
+  private IgnoreRules(List<DriftIgnoreRule> rules) {
+    this.rules = rules;
+  }
+
+  static IgnoreRules none() {
+    return new IgnoreRules(List.of());
+  }
+
+  /**
+   * Checks every rule: each path a JSON pointer, each kind one the API server serves. A bad rule stalls the
+   * release with a message naming it (it would otherwise silently ignore nothing, or everything).
+   */
+  public static IgnoreRules validate(List<DriftIgnoreRule> rules, KindCatalog kinds) throws ReconcileFailure {
+    if (rules == null) {
+      return none();
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      DriftIgnoreRule rule = rules.get(i);
+      String field = "spec.driftDetection.ignore[" + i + "]";
+      if (rule == null || rule.getPaths() == null || rule.getPaths().isEmpty()) {
+        throw ReconcileFailure.stalled("InvalidSpec", field + ".paths is empty: list the JSON pointers to "
+            + "ignore, e.g. [/spec/replicas].");
+      }
+      for (int j = 0; j < rule.getPaths().size(); j++) {
+        String path = rule.getPaths().get(j);
+        if (path == null || !JSON_POINTER.matcher(path).matches()) {
+          throw ReconcileFailure.stalled("InvalidSpec", field + ".paths[" + j + "] \"" + path + "\" is not a "
+              + "JSON pointer: write it like /spec/replicas or /metadata/annotations/example.com~1owner "
+              + "(~1 for a slash and ~0 for a tilde inside a key).");
+        }
+      }
+      DriftTarget target = rule.getTarget();
+      if (target != null && target.getKind() != null && !target.getKind().isBlank()
+          && !kinds.isServed(target.getGroup(), target.getKind())) {
+        String group = target.getGroup() == null ? "any group"
+            : target.getGroup().isEmpty() ? "the core group" : "group " + target.getGroup();
+        throw ReconcileFailure.stalled("InvalidSpec", field + ".target.kind \"" + target.getKind() + "\" is not "
+            + "a kind the API server serves in " + group + ": check the spelling (e.g. Deployment with group "
+            + "apps) or remove the rule.");
+      }
+    }
+    return new IgnoreRules(List.copyOf(rules));
+  }
+
+  /** The pointers to ignore on this object. */
+  List<String> pathsFor(ObjectRef object) {
+    List<String> paths = new ArrayList<>();
+    for (DriftIgnoreRule rule : rules) {
+      if (matches(rule.getTarget(), object)) {
+        paths.addAll(rule.getPaths());
+      }
+    }
+    return paths;
+  }
+
+  private static boolean matches(DriftTarget target, ObjectRef object) {
+    if (target == null) {
+      return true;
+    }
+    boolean group = target.getGroup() == null || target.getGroup().equals(object.group()); // "" = core group
+    return group && matches(target.getKind(), object.kind())
+        && matches(target.getName(), object.name()) && matches(target.getNamespace(), object.namespace());
+  }
+
+  private static boolean matches(String wanted, String actual) {
+    return wanted == null || wanted.isEmpty() || wanted.equals(actual);
+  }
+}
