@@ -30,30 +30,15 @@ class DriftCorrector {
     List<String> added = check.differences().stream()
         .filter(DriftComparator.Difference::addedLive)
         .map(DriftComparator.Difference::pointer)
-        .sorted((a, b) -> byPosition(b, a)) // later list elements first, so earlier indexes stay valid
+        .sorted((a, b) -> JsonPointers.byPosition(b, a)) // later list elements first, so earlier indexes stay valid
         .toList();
     if (!check.deleted() && !added.isEmpty()) {
       handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
     }
     ObjectNode applied = check.desired().deepCopy();
-    check.ignoredPaths().forEach(pointer -> remove(applied, pointer)); // never claim what the user exempted
+    check.ignoredPaths().forEach(pointer -> JsonPointers.remove(applied, pointer)); // never claim what the user exempted
     Objects.withBody(client, check.resource(), check.ref(), applied).fieldManager(FIELD_MANAGER).forceConflicts()
         .serverSideApply();
-  }
-
-  /** Orders pointers token by token, numbers as numbers: /env/9 before /env/10. */
-  static int byPosition(String a, String b) {
-    String[] left = a.split("/", -1);
-    String[] right = b.split("/", -1);
-    for (int i = 0; i < Math.min(left.length, right.length); i++) {
-      int order = left[i].matches("\\d+") && right[i].matches("\\d+")
-          ? Long.compare(Long.parseLong(left[i]), Long.parseLong(right[i]))
-          : left[i].compareTo(right[i]);
-      if (order != 0) {
-        return order;
-      }
-    }
-    return Integer.compare(left.length, right.length);
   }
 
   private static ArrayNode removals(String resourceVersion, List<String> pointers) {
@@ -61,16 +46,5 @@ class DriftCorrector {
     patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion").put("value", resourceVersion);
     pointers.forEach(pointer -> patch.addObject().put("op", "remove").put("path", pointer));
     return patch;
-  }
-
-  private static void remove(ObjectNode object, String pointer) {
-    int slash = pointer.lastIndexOf('/');
-    var parent = object.at(pointer.substring(0, slash));
-    String last = pointer.substring(slash + 1).replace("~1", "/").replace("~0", "~");
-    if (parent instanceof ObjectNode map) {
-      map.remove(last);
-    } else if (parent instanceof ArrayNode list && last.matches("\\d+") && Integer.parseInt(last) < list.size()) {
-      list.remove(Integer.parseInt(last));
-    }
   }
 }

@@ -72,7 +72,8 @@ class DriftDetector {
     JsonNode liveJson = Objects.json(client, live);
     JsonNode expected = expected(resource, ref, desired, live);
     List<DriftComparator.Difference> differences =
-        DriftComparator.compare(manifestObject, expected, liveJson, ignored);
+        withoutServerDefaults(resource, ref, liveJson, DriftComparator.compare(manifestObject, expected, liveJson,
+            ignored));
     return Optional.of(new ObjectCheck(ref, resource, desired, live.getMetadata().getResourceVersion(), differences,
         ignored));
   }
@@ -109,6 +110,33 @@ class DriftDetector {
       return Objects.json(client, Objects.withBody(client, resource, ref, desired).dryRun()
           .fieldManager(DriftCorrector.FIELD_MANAGER).forceConflicts().serverSideApply());
     }
+  }
+
+  /**
+   * A field that looks added live may be one the server defaults because of another live change outside the
+   * chart (ClientIP session affinity brings sessionAffinityConfig). Removing it would only bring it back, so a
+   * second dry-run replace of the live object without the added fields tells which ones the server re-adds.
+   */
+  private List<DriftComparator.Difference> withoutServerDefaults(ResourceDefinitionContext resource, ObjectRef ref,
+      JsonNode live, List<DriftComparator.Difference> differences) {
+    List<String> added = differences.stream().filter(DriftComparator.Difference::addedLive)
+        .map(DriftComparator.Difference::pointer).sorted((a, b) -> JsonPointers.byPosition(b, a)).toList();
+    if (added.isEmpty()) {
+      return differences;
+    }
+    ObjectNode trimmed = live.deepCopy();
+    trimmed.remove("status");
+    ((ObjectNode) trimmed.path("metadata")).remove("managedFields");
+    added.forEach(pointer -> JsonPointers.remove(trimmed, pointer));
+    JsonNode redefaulted;
+    try {
+      redefaulted = Objects.json(client, Objects.withBody(client, resource, ref, trimmed).dryRun().update());
+    } catch (KubernetesClientException refused) {
+      return differences; // the server would not take the object without them: report them as found
+    }
+    return differences.stream()
+        .filter(d -> !d.addedLive() || redefaulted.at(d.pointer()).isMissingNode())
+        .toList();
   }
 
   /** Adds the live labels or annotations the chart does not set, so the dry run keeps them. */

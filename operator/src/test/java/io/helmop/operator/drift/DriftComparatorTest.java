@@ -104,7 +104,7 @@ class DriftComparatorTest {
   @Test
   void removalOrderKeepsListIndexesValid() {
     List<String> pointers = new java.util.ArrayList<>(List.of("/a/9", "/a/10", "/b", "/a/2"));
-    pointers.sort((x, y) -> DriftCorrector.byPosition(y, x));
+    pointers.sort((x, y) -> JsonPointers.byPosition(y, x));
 
     assertThat(pointers).containsExactly("/b", "/a/10", "/a/9", "/a/2");
   }

@@ -1,0 +1,223 @@
+package io.helmop.e2e;
+
+import static io.helmop.e2e.support.HelmReleases.apply;
+import static io.helmop.e2e.support.HelmReleases.condition;
+import static io.helmop.e2e.support.HelmReleases.get;
+import static io.helmop.e2e.support.HelmReleases.hasCondition;
+import static io.helmop.e2e.support.HelmReleases.helmRelease;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.e2e.support.ChartRepository;
+import io.helmop.e2e.support.LocalCluster;
+import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.OperatorTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** kubectl edits of a release's objects, noticed and undone (or only reported), on the real control plane. */
+class DriftIT extends OperatorTest {
+  private static final String IMAGE = "registry.example.com/hello:1.0.0";
+
+  @BeforeAll
+  static void start() {
+    cluster = LocalCluster.get();
+    startOperator(new ChartRepository(cluster).publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0",
+        "1.0.0"));
+  }
+
+  @Test
+  void imageAndReplicasEditsAreRevertedWithoutANewRevision() {
+    String ns = install("drift-edit", "");
+
+    Instant edited = Instant.now();
+    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:evil");
+    kubectl(ns, "scale", "deployment/web", "--replicas=3");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> image(ns).equals(IMAGE) && replicas(ns) == 1);
+    assertThat(events(ns, "web")).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("DriftDetected");
+      assertThat(e.getMessage()).contains("Deployment " + ns + "/web: ");
+    });
+    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("DriftCorrected"));
+    awaitDrifted(ns, "False");
+    assertThat(get(cluster, ns, "web").getStatus().getDrift()).isNull();
+    assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
+        .doesNotContain("\"revision\":2");
+    System.out.printf("drift: image+replicas edit -> restored in %d ms%n",
+        Duration.between(edited, Instant.now()).toMillis());
+  }
+
+  @Test
+  void aDeletedObjectIsRecreatedAndAFieldAddedLiveIsRemoved() {
+    String ns = install("drift-delete", "");
+
+    kubectl(ns, "delete", "configmap", "web");
+    kubectl(ns, "set", "env", "deployment/web", "DEBUG=true"); // an env var the chart does not set
+    kubectl(ns, "patch", "service", "web", "--type=json", "-p",
+        "[{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{\"name\":\"debug\",\"port\":9999}}]");
+    // a field the chart leaves to the server's default: not the release's business
+    kubectl(ns, "patch", "service", "web", "--type=merge", "-p", "{\"spec\":{\"sessionAffinity\":\"ClientIP\"}}");
+
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        cluster.kubectl("get", "configmap", "web", "-n", ns).exitCode() == 0
+            && !envNames(ns).contains("DEBUG")
+            && !jsonpath(ns, "service/web", "{.spec.ports[*].name}").contains("debug"));
+    assertThat(envNames(ns)).isEqualTo("MESSAGE");
+    awaitDrifted(ns, "False");
+    assertThat(jsonpath(ns, "service/web", "{.spec.sessionAffinity}")).isEqualTo("ClientIP");
+    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getMessage())
+        .contains("ConfigMap " + ns + "/web: (deleted)"));
+  }
+
+  @Test
+  void warnModeReportsAndChangesNothing() throws InterruptedException {
+    String ns = install("drift-warn", """
+        driftDetection:
+          mode: Warn""");
+
+    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:hotfix");
+
+    HelmRelease drifted = awaitDrifted(ns, "True");
+    Condition condition = condition(drifted, "Drifted").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("DriftDetected");
+    assertThat(condition.getMessage()).contains("Deployment " + ns + "/web: /spec/template/spec/containers/0/image")
+        .contains("mode is Warn");
+    assertThat(drifted.getStatus().getDrift()).singleElement().satisfies(d -> {
+      assertThat(d.getKind()).isEqualTo("Deployment");
+      assertThat(d.getPaths()).containsExactly("/spec/template/spec/containers/0/image");
+    });
+    assertThat(cluster.kubectl("get", "hr", "web", "-n", ns).orFail().output()).contains("DRIFT");
+    Thread.sleep(3_000); // a correction would have come within milliseconds
+    assertThat(image(ns)).endsWith(":hotfix");
+  }
+
+  @Test
+  void ignoredFieldsAndOptedOutObjectsAreLeftAlone() {
+    String ns = install("drift-ignore", """
+        driftDetection:
+          ignore:
+            - target: {group: apps, kind: Deployment}
+              paths: [/spec/replicas]""");
+    kubectl(ns, "annotate", "service", "web", "helmop.io/drift-detection=disabled");
+
+    kubectl(ns, "scale", "deployment/web", "--replicas=4"); // as an HPA would
+    kubectl(ns, "patch", "service", "web", "--type=merge", "-p", "{\"spec\":{\"sessionAffinity\":\"ClientIP\"}}");
+    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:evil");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> image(ns).equals(IMAGE)); // the check did run
+    awaitDrifted(ns, "False");
+    assertThat(replicas(ns)).isEqualTo(4);
+    assertThat(jsonpath(ns, "service/web", "{.spec.sessionAffinity}")).isEqualTo("ClientIP");
+  }
+
+  @Test
+  void anInvalidIgnoreRuleIsNamed() {
+    String ns = cluster.createNamespace("drift-invalid");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", """
+        driftDetection:
+          ignore:
+            - target: {kind: Deploymnet}
+              paths: [/spec/replicas]"""));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> hasCondition(get(cluster, ns, "web"), "Stalled", "True"));
+    Condition ready = condition(get(cluster, ns, "web"), "Ready").orElseThrow();
+    assertThat(ready.getReason()).isEqualTo("InvalidSpec");
+    assertThat(ready.getMessage()).contains("spec.driftDetection.ignore[0].target.kind \"Deploymnet\"");
+    assertThat(cluster.helm("list", "-n", ns, "-q").orFail().output()).isBlank();
+  }
+
+  @Test
+  void aControllerThatKeepsRevertingIsNotFoughtInATightLoop() throws Exception {
+    String ns = install("drift-contested", "");
+    AtomicBoolean fighting = new AtomicBoolean(true);
+    Thread rival = new Thread(() -> { // another controller that wants its own image
+      while (fighting.get()) {
+        try {
+          Deployment d = cluster.client().apps().deployments().inNamespace(ns).withName("web").get();
+          if (!d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage().endsWith(":rival")) {
+            cluster.client().apps().deployments().inNamespace(ns).withName("web").edit(x -> {
+              x.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/hello:rival");
+              return x;
+            });
+          }
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException conflict) {
+          // a write conflict with helmop: try again
+        }
+      }
+    });
+    rival.start();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> condition(get(cluster, ns, "web"), "Drifted")
+          .map(c -> "CorrectionContested".equals(c.getReason())).orElse(false));
+      Thread.sleep(30_000);
+    } finally {
+      fighting.set(false);
+      rival.join();
+    }
+    long corrections = events(ns, "web").stream().filter(e -> "DriftCorrected".equals(e.getReason())).count();
+    System.out.printf("drift: contested for ~35 s -> %d corrections%n", corrections);
+    // backoff 0, 2, 6, 18 s: about five corrections; a tight loop would make hundreds
+    assertThat(corrections).isBetween(2L, 8L);
+  }
+
+  @Test
+  void driftWhileTheOperatorWasStoppedIsFoundAfterRestart() {
+    String ns = install("drift-restart", "");
+    operator.close();
+    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:while-away");
+
+    operator = OperatorProcess.start(cluster, Map.of());
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> image(ns).equals(IMAGE));
+    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("DriftCorrected"));
+  }
+
+  private static String install(String prefix, String extraSpec) {
+    String ns = cluster.createNamespace(prefix);
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", extraSpec));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    awaitDrifted(ns, "False"); // the first check has labelled and compared every object
+    return ns;
+  }
+
+  private static HelmRelease awaitDrifted(String ns, String status) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> hasCondition(get(cluster, ns, "web"), "Drifted", status));
+    return get(cluster, ns, "web");
+  }
+
+  private static void kubectl(String ns, String... args) {
+    String[] all = new String[args.length + 2];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "-n";
+    all[args.length + 1] = ns;
+    cluster.kubectl(all).orFail();
+  }
+
+  private static String jsonpath(String ns, String object, String path) {
+    return cluster.kubectl("get", object, "-n", ns, "-o", "jsonpath=" + path).orFail().output().strip();
+  }
+
+  private static String image(String ns) {
+    return jsonpath(ns, "deployment/web", "{.spec.template.spec.containers[0].image}");
+  }
+
+  private static int replicas(String ns) {
+    return Integer.parseInt(jsonpath(ns, "deployment/web", "{.spec.replicas}"));
+  }
+
+  private static String envNames(String ns) {
+    return jsonpath(ns, "deployment/web", "{.spec.template.spec.containers[0].env[*].name}");
+  }
+}
