@@ -34,8 +34,7 @@ public class HelmRepositoryClient {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Duration MISS_REFRESH = Duration.ofSeconds(10);
 
-  /** One client per trusted CA (null: the JVM's default trust store). */
-  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final HttpClients clients = new HttpClients();
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
@@ -51,10 +50,10 @@ public class HelmRepositoryClient {
       throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());
     if (!repository.startsWith("http://") && !repository.startsWith("https://")) {
-      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": this "
-          + "helmop reads HTTP(S) Helm repositories only (OCI registries come next); use an http(s):// URL.");
+      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": use an "
+          + "http(s):// URL (a Helm repository) or an oci:// URL (an OCI registry).");
     }
-    VersionConstraint constraint = parseConstraint(spec);
+    VersionConstraint constraint = VersionConstraint.ofSpec(spec);
     Fetch fetch = new Fetch(repository, credentials);
     CachedIndex index = index(fetch, refreshInterval, false);
     ChartVersion picked = index.pick(spec.getName(), constraint);
@@ -66,15 +65,6 @@ public class HelmRepositoryClient {
       throw notFound(spec, repository, constraint, index);
     }
     return download(fetch, picked);
-  }
-
-  private static VersionConstraint parseConstraint(ChartSpec spec) throws ReconcileFailure {
-    try {
-      return VersionConstraint.parse(spec.getVersion());
-    } catch (IllegalArgumentException e) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.version \"" + spec.getVersion()
-          + "\" is not a semver constraint: write an exact version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0).");
-    }
   }
 
   private static ReconcileFailure notFound(ChartSpec spec, String repository, VersionConstraint constraint,
@@ -144,7 +134,8 @@ public class HelmRepositoryClient {
 
   private static ReconcileFailure accessDenied(Fetch fetch, AccessDenied e) {
     String what = fetch.credentials().hasBasicAuth()
-        ? "refused the " + fetch.credentials() + " (" + e.getMessage() + "): fix the Secret's username and password"
+        ? "refused the " + fetch.credentials() + " named in spec.chart.secretRef (" + e.getMessage() + "): fix "
+            + "the Secret's username and password"
         : "requires credentials (" + e.getMessage() + "): set spec.chart.secretRef to a Secret with username and "
             + "password";
     return ReconcileFailure.retryable("RepositoryAuthFailed", "Chart repository " + fetch.repository() + " "
@@ -161,7 +152,7 @@ public class HelmRepositoryClient {
           + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     try {
-      HttpResponse<InputStream> response = client(credentials.caPem())
+      HttpResponse<InputStream> response = clients.forTls(credentials, HttpClient.Redirect.NORMAL)
           .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() == 401 || response.statusCode() == 403) {
         response.body().close();
@@ -176,18 +167,6 @@ public class HelmRepositoryClient {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + uri, e);
     }
-  }
-
-  private HttpClient client(String caPem) {
-    return clients.computeIfAbsent(caPem == null ? "" : caPem, pem -> {
-      HttpClient.Builder builder = HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NORMAL);
-      if (!pem.isEmpty()) {
-        builder.sslContext(TrustedCa.sslContext(pem));
-      }
-      return builder.build();
-    });
   }
 
   private static boolean sameOrigin(URI a, URI b) {
