@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each repository's index is fetched at most once per refresh interval, however many releases use it; a
  * version missing from a cached index triggers one early refresh (at most every {@link #MISS_REFRESH}), so a
  * chart published a moment ago is found without waiting for the interval. When the repository is down, a
- * cached index and cached archives keep serving.
+ * cached index and cached archives keep serving. Indexes are cached per Secret, so a release without the
+ * repository's credentials (or with wrong ones) never gets a private chart from the cache.
  */
 public class HelmRepositoryClient {
   private static final Logger LOG = LoggerFactory.getLogger(HelmRepositoryClient.class);
@@ -82,13 +83,13 @@ public class HelmRepositoryClient {
 
   private CachedIndex index(Fetch fetch, Duration refreshInterval, boolean force) throws ReconcileFailure {
     String repository = fetch.repository();
-    CachedIndex cached = indexes.get(repository);
+    CachedIndex cached = indexes.get(fetch.cacheKey());
     if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
       return cached;
     }
     try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"))) {
       CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());
-      indexes.put(repository, fresh);
+      indexes.put(fetch.cacheKey(), fresh);
       return fresh;
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
@@ -183,8 +184,13 @@ public class HelmRepositoryClient {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  /** One repository as seen with one set of credentials. */
-  private record Fetch(String repository, RepositoryCredentials credentials) {}
+  /** One repository as seen with one Secret's credentials. */
+  private record Fetch(String repository, RepositoryCredentials credentials) {
+    /** Names the Secret, never its content. */
+    String cacheKey() {
+      return repository + " with " + credentials;
+    }
+  }
 
   /** 401 or 403: retrying with the same credentials cannot help, so it gets its own message. */
   private static final class AccessDenied extends IOException {
