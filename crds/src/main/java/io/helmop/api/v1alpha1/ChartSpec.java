@@ -24,9 +24,10 @@ public class ChartSpec {
   private String version;
 
   @JsonPropertyDescription("A Secret in the HelmRelease's namespace with the repository's credentials: "
-      + "`username` and `password` for basic auth (or an OCI registry's token service), `caFile` (PEM) for a "
-      + "repository whose TLS certificate a private CA signed, `certFile` and `keyFile` (PEM) for a repository "
-      + "that asks for a client certificate. Credentials go only to the repository's own host.")
+      + "`username` and `password` for basic auth (a Helm repository, an OCI registry or its token service, Git "
+      + "over HTTP(S)), `caFile` (PEM) for a repository whose TLS certificate a private CA signed, `certFile` and "
+      + "`keyFile` (PEM) for a repository that asks for a client certificate (not for Git). Credentials go only "
+      + "to the repository's own host.")
   private SecretReference secretRef;
 
   public SecretReference getSecretRef() { return secretRef; }

@@ -60,14 +60,14 @@ public class ReleasePlanner {
       throw ReconcileFailure.stalled("InvalidSpec", "spec.chart needs exactly one source: repository and name "
           + "(a Helm repository) or git (a chart folder in a Git repository).");
     }
+    RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
     if (chart.getGit() != null) {
-      return git.resolve(chart.getGit(), interval);
+      return git.resolve(chart.getGit(), interval, credentials);
     }
     if (chart.getName() == null || chart.getName().isBlank()) {
       throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.name is empty: name the chart to install from "
           + chart.getRepository() + ".");
     }
-    RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
     return chart.getRepository().startsWith("oci://") ? oci.resolve(chart, interval, credentials)
         : charts.resolve(chart, interval, credentials);
   }
