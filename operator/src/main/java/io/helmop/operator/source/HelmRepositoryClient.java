@@ -55,7 +55,7 @@ public class HelmRepositoryClient {
           + "http(s):// URL (a Helm repository) or an oci:// URL (an OCI registry).");
     }
     VersionConstraint constraint = VersionConstraint.ofSpec(spec);
-    Fetch fetch = new Fetch(repository, credentials);
+    Fetch fetch = new Fetch(repository, credentials, clients.forTls(credentials, HttpClient.Redirect.NORMAL));
     CachedIndex index = index(fetch, refreshInterval, false);
     ChartVersion picked = index.pick(spec.getName(), constraint);
     if (picked == null && index.age(clock).compareTo(MISS_REFRESH) > 0) {
@@ -153,7 +153,7 @@ public class HelmRepositoryClient {
           + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     try {
-      HttpResponse<InputStream> response = clients.forTls(credentials, HttpClient.Redirect.NORMAL)
+      HttpResponse<InputStream> response = fetch.http()
           .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() == 401 || response.statusCode() == 403) {
         response.body().close();
@@ -185,7 +185,7 @@ public class HelmRepositoryClient {
   }
 
   /** One repository as seen with one Secret's credentials. */
-  private record Fetch(String repository, RepositoryCredentials credentials) {
+  private record Fetch(String repository, RepositoryCredentials credentials, HttpClient http) {
     /** Names the Secret, never its content. */
     String cacheKey() {
       return repository + " with " + credentials;

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.ReconcileFailure;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,18 +16,26 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HttpClients {
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
-  HttpClient forTls(RepositoryCredentials credentials, HttpClient.Redirect redirect) {
+  /** TLS material that cannot be read stalls the release: retrying cannot fix the Secret. */
+  HttpClient forTls(RepositoryCredentials credentials, HttpClient.Redirect redirect) throws ReconcileFailure {
     String key = redirect + ":" + digest(credentials.caPem(), credentials.certPem(), credentials.keyPem());
-    return clients.computeIfAbsent(key, k -> {
-      HttpClient.Builder builder = HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(redirect);
-      if (credentials.hasTlsMaterial()) {
+    HttpClient client = clients.get(key);
+    if (client != null) {
+      return client;
+    }
+    HttpClient.Builder builder = HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(10))
+        .followRedirects(redirect);
+    if (credentials.hasTlsMaterial()) {
+      try {
         builder.sslContext(RepositoryTls.sslContext(credentials.caPem(), credentials.certPem(),
             credentials.keyPem()));
+      } catch (IllegalArgumentException e) {
+        throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret()
+            + " (spec.chart.secretRef): " + e.getMessage() + ".");
       }
-      return builder.build();
-    });
+    }
+    return clients.computeIfAbsent(key, k -> builder.build());
   }
 
   private static String digest(String... parts) {

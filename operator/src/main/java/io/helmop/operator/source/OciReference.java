@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * A chart in an OCI registry: spec.chart.repository {@code oci://HOST[:PORT]/PATH} plus spec.chart.name, as
  * `helm install oci://HOST/PATH/NAME` reads them.
  */
-record OciReference(String repositoryUrl, String host, String repository) {
+record OciReference(String repositoryUrl, String chart, String host, String repository) {
   /** The OCI distribution spec's grammar of repository names. */
   private static final Pattern NAME =
       Pattern.compile("[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*");
@@ -27,7 +27,7 @@ record OciReference(String repositoryUrl, String host, String repository) {
           + "spec.chart.name \"" + chart + "\" is not an OCI chart reference: write oci://HOST/PATH (lowercase, "
           + "no tag) and put the chart's name in spec.chart.name.");
     }
-    return new OciReference(url, host, path);
+    return new OciReference(url, chart, host, path);
   }
 
   /**

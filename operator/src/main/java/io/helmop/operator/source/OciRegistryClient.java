@@ -8,6 +8,7 @@ import io.helmop.operator.source.RegistrySession.AccessDenied;
 import io.helmop.operator.source.RegistrySession.NotFound;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +92,9 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (NotFound e) {
-      throw ReconcileFailure.stalled("ChartNotFound", "Chart \"" + reference.repository().substring(
-          reference.repository().lastIndexOf('/') + 1) + "\" (spec.chart.name) is not in the registry: "
-          + reference + " does not exist. Check spec.chart.repository and spec.chart.name, or push the chart.");
+      throw ReconcileFailure.stalled("ChartNotFound", "Chart \"" + reference.chart() + "\" (spec.chart.name) "
+          + "is not in the registry: " + reference + " does not exist. Check spec.chart.repository and "
+          + "spec.chart.name, or push the chart.");
     } catch (IOException | RuntimeException e) {
       if (cached != null) {
         LOG.warn("OCI registry {} is unreachable ({}); using its tag list from {}", reference, e.getMessage(),
@@ -178,7 +179,7 @@ public class OciRegistryClient {
     }
   }
 
-  private static JsonNode json(RegistrySession session, java.net.URI uri, String accept) throws IOException {
+  private static JsonNode json(RegistrySession session, URI uri, String accept) throws IOException {
     try (InputStream body = session.get(uri, accept).body()) {
       return JSON.readTree(body);
     }

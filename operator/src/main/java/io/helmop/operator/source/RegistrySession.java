@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -65,21 +67,13 @@ final class RegistrySession {
   /** The body of a 200 response; the caller closes it. */
   Response get(URI uri, String accept) throws IOException {
     URI current = uri;
-    boolean challenged = false;
-    for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      boolean ownHost = sameOrigin(current, base);
-      HttpResponse<InputStream> response = send(current, accept, ownHost ? authorization : null);
+    for (int redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
+      HttpResponse<InputStream> response = sendAuthenticated(current, accept);
       int status = response.statusCode();
-      if (status == 401 && ownHost && !challenged) {
+      Optional<String> location = response.headers().firstValue("Location");
+      if (status >= 300 && status < 400 && location.isPresent()) {
         response.body().close();
-        authorization = authorize(response.headers().firstValue("WWW-Authenticate").orElse(""));
-        challenged = true;
-        hop--;
-        continue;
-      }
-      if (status >= 300 && status < 400 && response.headers().firstValue("Location").isPresent()) {
-        response.body().close();
-        current = current.resolve(response.headers().firstValue("Location").get());
+        current = current.resolve(location.get());
         continue;
       }
       if (status == 200) {
@@ -95,6 +89,20 @@ final class RegistrySession {
       throw new IOException("HTTP " + status + " for " + current);
     }
     throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+  }
+
+  /** Authorization only on the registry's own host, where the first 401 gets its challenge answered. */
+  private HttpResponse<InputStream> sendAuthenticated(URI uri, String accept) throws IOException {
+    if (!sameOrigin(uri, base)) {
+      return send(uri, accept, null);
+    }
+    HttpResponse<InputStream> response = send(uri, accept, authorization);
+    if (response.statusCode() == 401 && authorization == null) {
+      response.body().close();
+      authorization = authorize(response.headers().firstValue("WWW-Authenticate").orElse(""));
+      response = send(uri, accept, authorization);
+    }
+    return response;
   }
 
   private String authorize(String challenge) throws IOException {
@@ -185,7 +193,7 @@ final class RegistrySession {
   }
 
   /** A 200 response's body, and its Link headers (the next page of a tag list). */
-  record Response(InputStream body, java.util.List<String> links) {}
+  record Response(InputStream body, List<String> links) {}
 
   /** 401 or 403 after authenticating: retrying with the same credentials cannot help. */
   static final class AccessDenied extends IOException {
