@@ -134,7 +134,8 @@ class ClientCertificateTest {
     var credentials = new RepositoryCredentials("apps/mtls", null, null, serverCaPem, clientCertPem, encrypted);
     assertThatThrownBy(() -> helmRepositoryClient().resolve(spec("https://127.0.0.1:" + port() + "/repo"),
         Duration.ofMinutes(10), credentials))
-        .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.kind()).isEqualTo(ReconcileFailure.Kind.STALL))
+        .isInstanceOfSatisfying(ReconcileFailure.class,
+            f -> assertThat(f.kind()).isEqualTo(ReconcileFailure.Kind.STALL))
         .hasMessageContaining("spec.chart.secretRef").hasMessageContaining("keyFile")
         .hasMessageContaining("ENCRYPTED PRIVATE KEY")
         .hasMessageNotContaining("c2VjcmV0LWtleS1ieXRlcw");

@@ -49,7 +49,8 @@ final class GitHttpServer implements AutoCloseable {
     env.put("REMOTE_USER", "reader");
     env.put("REQUEST_METHOD", exchange.getRequestMethod());
     env.put("PATH_INFO", exchange.getRequestURI().getPath());
-    env.put("QUERY_STRING", exchange.getRequestURI().getRawQuery() == null ? "" : exchange.getRequestURI().getRawQuery());
+    String query = exchange.getRequestURI().getRawQuery();
+    env.put("QUERY_STRING", query == null ? "" : query);
     copyHeader(exchange, "Content-Type", env, "CONTENT_TYPE");
     copyHeader(exchange, "Content-Encoding", env, "HTTP_CONTENT_ENCODING");
     copyHeader(exchange, "Git-Protocol", env, "GIT_PROTOCOL");
