@@ -17,6 +17,7 @@ import io.helmop.operator.release.Releaser;
 import io.helmop.operator.source.ChartCache;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
+import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
@@ -57,11 +58,12 @@ public final class Main implements Callable<Integer> {
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
     var charts = new HelmRepositoryClient(chartCache, clock);
+    var ociCharts = new OciRegistryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
     var references = new ReferenceWatcher(client);
     var managedObjects = new ManagedObjectWatcher(client);
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, gitCharts, new ValuesComposer(client), client),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
         new Releaser(helm, records, clock),

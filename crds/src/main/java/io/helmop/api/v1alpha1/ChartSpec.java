@@ -7,11 +7,13 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ChartSpec {
   @JsonPropertyDescription("URL of the chart repository: http(s)://... for a Helm repository (the folder holding "
-      + "index.yaml). Leave empty when the chart comes from git.")
+      + "index.yaml), oci://HOST/PATH for an OCI registry (the chart is HOST/PATH/NAME, as `helm push` stores "
+      + "it; plain HTTP only for a registry on 127.0.0.1 or localhost). Leave empty when the chart comes from git.")
   @Pattern("^(https?|oci)://.+$")
   private String repository;
 
-  @JsonPropertyDescription("Name of the chart in the repository, e.g. payment-service. Not used with git.")
+  @JsonPropertyDescription("Name of the chart in the repository or registry, e.g. payment-service. Not used with "
+      + "git.")
   private String name;
 
   @JsonPropertyDescription("A chart kept in a Git repository, instead of repository/name/version.")
@@ -22,8 +24,10 @@ public class ChartSpec {
   private String version;
 
   @JsonPropertyDescription("A Secret in the HelmRelease's namespace with the repository's credentials: "
-      + "`username` and `password` for basic auth, `caFile` (PEM) for a repository whose TLS certificate a "
-      + "private CA signed. Credentials go only to the repository's own host.")
+      + "`username` and `password` for basic auth (a Helm repository, an OCI registry or its token service, Git "
+      + "over HTTP(S)), `caFile` (PEM) for a repository whose TLS certificate a private CA signed, `certFile` and "
+      + "`keyFile` (PEM) for a repository that asks for a client certificate (not for Git). Credentials go only "
+      + "to the repository's own host.")
   private SecretReference secretRef;
 
   public SecretReference getSecretRef() { return secretRef; }

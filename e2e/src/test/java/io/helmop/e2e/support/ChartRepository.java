@@ -11,16 +11,30 @@ import java.nio.file.Path;
 
 /**
  * A real Helm chart repository on 127.0.0.1: charts packaged with the helm CLI, indexed with `helm repo index`,
- * served over HTTP. It can be stopped and started on the same port to play a repository outage.
+ * served over HTTP, optionally behind basic auth. It can be stopped and started on the same port to play a
+ * repository outage.
  */
 public final class ChartRepository implements AutoCloseable {
   private final LocalCluster cluster;
   private final Path dir;
   private final int port;
+  /** The Authorization header every request must carry, or null for an open repository. */
+  private final String requiredAuthorization;
   private HttpServer server;
 
   public ChartRepository(LocalCluster cluster) {
+    this(cluster, null);
+  }
+
+  /** A repository that answers 401 to requests without this username and password. */
+  public static ChartRepository withPassword(LocalCluster cluster, String username, String password) {
+    return new ChartRepository(cluster, "Basic " + java.util.Base64.getEncoder()
+        .encodeToString((username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  private ChartRepository(LocalCluster cluster, String requiredAuthorization) {
     this.cluster = cluster;
+    this.requiredAuthorization = requiredAuthorization;
     try {
       this.dir = Files.createTempDirectory("helmop-chart-repo-");
       this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -58,6 +72,13 @@ public final class ChartRepository implements AutoCloseable {
 
   private void serve() {
     server.createContext("/", exchange -> {
+      if (requiredAuthorization != null
+          && !requiredAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"charts\"");
+        exchange.sendResponseHeaders(401, -1);
+        exchange.close();
+        return;
+      }
       Path file = dir.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
       if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
         exchange.sendResponseHeaders(404, -1);

@@ -10,6 +10,7 @@ import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.config.Durations;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
+import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.source.RepositoryCredentials;
 import io.helmop.operator.source.ResolvedChart;
 import io.helmop.operator.values.ValuesComposer;
@@ -18,13 +19,15 @@ import java.time.Duration;
 /** Turns a HelmRelease into the release it asks for: the chart resolved, the values composed, the options set. */
 public class ReleasePlanner {
   private final HelmRepositoryClient charts;
+  private final OciRegistryClient oci;
   private final GitChartSource git;
   private final ValuesComposer values;
   private final KubernetesClient client;
 
-  public ReleasePlanner(HelmRepositoryClient charts, GitChartSource git, ValuesComposer values,
-      KubernetesClient client) {
+  public ReleasePlanner(HelmRepositoryClient charts, OciRegistryClient oci, GitChartSource git,
+      ValuesComposer values, KubernetesClient client) {
     this.charts = charts;
+    this.oci = oci;
     this.git = git;
     this.values = values;
     this.client = client;
@@ -49,7 +52,7 @@ public class ReleasePlanner {
     return DesiredRelease.of(chart, request);
   }
 
-  /** Exactly one source: a Helm repository (repository + name) or a Git folder (git). */
+  /** Exactly one source: a Helm repository or OCI registry (repository + name) or a Git folder (git). */
   private ResolvedChart resolveChart(HelmRelease release, Duration interval) throws ReconcileFailure {
     ChartSpec chart = release.getSpec().getChart();
     boolean fromRepository = chart.getRepository() != null && !chart.getRepository().isBlank();
@@ -57,13 +60,15 @@ public class ReleasePlanner {
       throw ReconcileFailure.stalled("InvalidSpec", "spec.chart needs exactly one source: repository and name "
           + "(a Helm repository) or git (a chart folder in a Git repository).");
     }
+    RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
     if (chart.getGit() != null) {
-      return git.resolve(chart.getGit(), interval);
+      return git.resolve(chart.getGit(), interval, credentials);
     }
     if (chart.getName() == null || chart.getName().isBlank()) {
       throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.name is empty: name the chart to install from "
           + chart.getRepository() + ".");
     }
-    return charts.resolve(chart, interval, RepositoryCredentials.load(client, release));
+    return chart.getRepository().startsWith("oci://") ? oci.resolve(chart, interval, credentials)
+        : charts.resolve(chart, interval, credentials);
   }
 }

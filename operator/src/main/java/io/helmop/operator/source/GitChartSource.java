@@ -28,7 +28,10 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.util.FileUtils;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
@@ -37,6 +40,7 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * <p>Each repository is mirrored once (bare) in the cache and fetched at most once per interval. The chart
  * folder at the resolved commit is packaged into a deterministic archive (sorted entries, fixed times), so the
  * same commit always gives the same digest and a new commit that does not touch the chart makes no revision.
+ * Mirrors are kept per Secret, so a release without a private repository's credentials never reads its mirror.
  */
 public class GitChartSource {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -52,12 +56,20 @@ public class GitChartSource {
     this.clock = clock;
   }
 
-  public ResolvedChart resolve(GitSource source, Duration refreshInterval) throws ReconcileFailure {
+  public ResolvedChart resolve(GitSource source, Duration refreshInterval, RepositoryCredentials credentials)
+      throws ReconcileFailure {
     String url = source.getUrl();
     String ref = source.getRef() == null || source.getRef().isBlank() ? "main" : source.getRef();
     String folder = normalise(source.getPath());
-    synchronized (url.intern()) {
-      try (Git git = mirror(url, refreshInterval); RevWalk walk = new RevWalk(git.getRepository())) {
+    if (credentials.hasTlsMaterial()) {
+      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret() + " (spec.chart.secretRef) "
+          + "holds caFile or certFile/keyFile, which helmop does not use for Git yet: Git sources take username and "
+          + "password only, and the JVM's trusted CAs.");
+    }
+    String mirrorKey = url + " with " + credentials;
+    synchronized (mirrorKey.intern()) {
+      try (Git git = mirror(url, mirrorKey, credentials, refreshInterval);
+          RevWalk walk = new RevWalk(git.getRepository())) {
         RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
         Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder);
         byte[] chartYaml = files.get("Chart.yaml");
@@ -72,6 +84,9 @@ public class GitChartSource {
         return new ResolvedChart(name, metadata.path("version").asText(), metadata.path("appVersion").asText(""),
             stored.path(), stored.digest());
       } catch (IOException | GitAPIException | RuntimeException e) {
+        if (isAuthFailure(e)) {
+          throw authFailed(url, credentials, e);
+        }
         throw ReconcileFailure.retryable("GitUnavailable", "Cannot read " + url + " (spec.chart.git.url) at "
             + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
             + ". helmop retries with backoff.", e);
@@ -80,21 +95,56 @@ public class GitChartSource {
   }
 
   /** A bare mirror of the repository, fetched when older than the interval. */
-  private Git mirror(String url, Duration refreshInterval) throws IOException, GitAPIException {
-    Path dir = mirrors.resolve(sha256(url));
+  private Git mirror(String url, String mirrorKey, RepositoryCredentials credentials, Duration refreshInterval)
+      throws IOException, GitAPIException {
+    Path dir = mirrors.resolve(sha256(mirrorKey));
+    CredentialsProvider login = credentials.hasBasicAuth()
+        ? new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password()) : null;
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(mirrors);
-      Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true).call();
-      fetchedAt.put(url, clock.instant());
-      return git;
+      try {
+        Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true)
+            .setCredentialsProvider(login).call();
+        fetchedAt.put(mirrorKey, clock.instant());
+        return git;
+      } catch (GitAPIException | RuntimeException e) {
+        FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.IGNORE_ERRORS); // clone again next time
+        throw e;
+      }
     }
     Git git = Git.open(dir.toFile());
-    Instant last = fetchedAt.get(url);
+    Instant last = fetchedAt.get(mirrorKey);
     if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
-      git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true).call();
-      fetchedAt.put(url, clock.instant());
+      try {
+        git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true)
+            .setCredentialsProvider(login).call();
+      } catch (GitAPIException | RuntimeException e) {
+        git.close();
+        throw e;
+      }
+      fetchedAt.put(mirrorKey, clock.instant());
     }
     return git;
+  }
+
+  /** JGit's words for a 401/403 over HTTP, with or without credentials. */
+  private static boolean isAuthFailure(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (message.contains("not authorized") || message.contains("no CredentialsProvider")
+          || message.contains("authentication not supported")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ReconcileFailure authFailed(String url, RepositoryCredentials credentials, Exception e) {
+    String what = credentials.hasBasicAuth()
+        ? "refused the " + credentials + " named in spec.chart.secretRef: fix the Secret's username and password"
+        : "requires credentials: set spec.chart.secretRef to a Secret with username and password";
+    return ReconcileFailure.retryable("GitAuthFailed", "Git repository " + url + " (spec.chart.git.url) " + what
+        + ". helmop retries with backoff.", e);
   }
 
   private static ObjectId commitOf(Repository repository, String url, String ref) throws IOException,

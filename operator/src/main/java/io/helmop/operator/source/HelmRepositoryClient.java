@@ -27,15 +27,15 @@ import org.slf4j.LoggerFactory;
  * <p>Each repository's index is fetched at most once per refresh interval, however many releases use it; a
  * version missing from a cached index triggers one early refresh (at most every {@link #MISS_REFRESH}), so a
  * chart published a moment ago is found without waiting for the interval. When the repository is down, a
- * cached index and cached archives keep serving.
+ * cached index and cached archives keep serving. Indexes are cached per Secret, so a release without the
+ * repository's credentials (or with wrong ones) never gets a private chart from the cache.
  */
 public class HelmRepositoryClient {
   private static final Logger LOG = LoggerFactory.getLogger(HelmRepositoryClient.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Duration MISS_REFRESH = Duration.ofSeconds(10);
 
-  /** One client per trusted CA (null: the JVM's default trust store). */
-  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final HttpClients clients = new HttpClients();
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
@@ -51,11 +51,11 @@ public class HelmRepositoryClient {
       throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());
     if (!repository.startsWith("http://") && !repository.startsWith("https://")) {
-      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": this "
-          + "helmop reads HTTP(S) Helm repositories only (OCI registries come next); use an http(s):// URL.");
+      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": use an "
+          + "http(s):// URL (a Helm repository) or an oci:// URL (an OCI registry).");
     }
-    VersionConstraint constraint = parseConstraint(spec);
-    Fetch fetch = new Fetch(repository, credentials);
+    VersionConstraint constraint = VersionConstraint.ofSpec(spec);
+    Fetch fetch = new Fetch(repository, credentials, clients.forTls(credentials, HttpClient.Redirect.NORMAL));
     CachedIndex index = index(fetch, refreshInterval, false);
     ChartVersion picked = index.pick(spec.getName(), constraint);
     if (picked == null && index.age(clock).compareTo(MISS_REFRESH) > 0) {
@@ -66,15 +66,6 @@ public class HelmRepositoryClient {
       throw notFound(spec, repository, constraint, index);
     }
     return download(fetch, picked);
-  }
-
-  private static VersionConstraint parseConstraint(ChartSpec spec) throws ReconcileFailure {
-    try {
-      return VersionConstraint.parse(spec.getVersion());
-    } catch (IllegalArgumentException e) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.version \"" + spec.getVersion()
-          + "\" is not a semver constraint: write an exact version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0).");
-    }
   }
 
   private static ReconcileFailure notFound(ChartSpec spec, String repository, VersionConstraint constraint,
@@ -92,13 +83,13 @@ public class HelmRepositoryClient {
 
   private CachedIndex index(Fetch fetch, Duration refreshInterval, boolean force) throws ReconcileFailure {
     String repository = fetch.repository();
-    CachedIndex cached = indexes.get(repository);
+    CachedIndex cached = indexes.get(fetch.cacheKey());
     if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
       return cached;
     }
     try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"))) {
       CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());
-      indexes.put(repository, fresh);
+      indexes.put(fetch.cacheKey(), fresh);
       return fresh;
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
@@ -144,7 +135,8 @@ public class HelmRepositoryClient {
 
   private static ReconcileFailure accessDenied(Fetch fetch, AccessDenied e) {
     String what = fetch.credentials().hasBasicAuth()
-        ? "refused the " + fetch.credentials() + " (" + e.getMessage() + "): fix the Secret's username and password"
+        ? "refused the " + fetch.credentials() + " named in spec.chart.secretRef (" + e.getMessage() + "): fix "
+            + "the Secret's username and password"
         : "requires credentials (" + e.getMessage() + "): set spec.chart.secretRef to a Secret with username and "
             + "password";
     return ReconcileFailure.retryable("RepositoryAuthFailed", "Chart repository " + fetch.repository() + " "
@@ -161,7 +153,7 @@ public class HelmRepositoryClient {
           + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     try {
-      HttpResponse<InputStream> response = client(credentials.caPem())
+      HttpResponse<InputStream> response = fetch.http()
           .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() == 401 || response.statusCode() == 403) {
         response.body().close();
@@ -178,18 +170,6 @@ public class HelmRepositoryClient {
     }
   }
 
-  private HttpClient client(String caPem) {
-    return clients.computeIfAbsent(caPem == null ? "" : caPem, pem -> {
-      HttpClient.Builder builder = HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(10))
-          .followRedirects(HttpClient.Redirect.NORMAL);
-      if (!pem.isEmpty()) {
-        builder.sslContext(TrustedCa.sslContext(pem));
-      }
-      return builder.build();
-    });
-  }
-
   private static boolean sameOrigin(URI a, URI b) {
     return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
         && a.getPort() == b.getPort();
@@ -204,8 +184,13 @@ public class HelmRepositoryClient {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  /** One repository as seen with one set of credentials. */
-  private record Fetch(String repository, RepositoryCredentials credentials) {}
+  /** One repository as seen with one Secret's credentials. */
+  private record Fetch(String repository, RepositoryCredentials credentials, HttpClient http) {
+    /** Names the Secret, never its content. */
+    String cacheKey() {
+      return repository + " with " + credentials;
+    }
+  }
 
   /** 401 or 403: retrying with the same credentials cannot help, so it gets its own message. */
   private static final class AccessDenied extends IOException {

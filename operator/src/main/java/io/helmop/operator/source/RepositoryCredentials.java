@@ -13,11 +13,17 @@ import java.util.Map;
  * Credentials for a chart repository, from the Secret named by spec.chart.secretRef. {@link #toString()} never
  * shows the password: this object may end up in a log line by accident, its contents must not.
  */
-public record RepositoryCredentials(String secret, String username, String password, String caPem) {
-  public static final RepositoryCredentials NONE = new RepositoryCredentials(null, null, null, null);
+public record RepositoryCredentials(String secret, String username, String password, String caPem,
+    String certPem, String keyPem) {
+  public static final RepositoryCredentials NONE = new RepositoryCredentials(null, null, null, null, null, null);
 
   public boolean hasBasicAuth() {
     return username != null && password != null;
+  }
+
+  /** A private CA or a client certificate: the repository is spoken to over TLS with this material. */
+  public boolean hasTlsMaterial() {
+    return caPem != null || certPem != null;
   }
 
   @Override
@@ -36,7 +42,8 @@ public record RepositoryCredentials(String secret, String username, String passw
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
     if (secret == null) {
       throw ReconcileFailure.retryable("CredentialsNotFound", "Secret " + name + " named in spec.chart.secretRef "
-          + "does not exist: create it (keys username/password, caFile). helmop retries with backoff.", null);
+          + "does not exist: create it (keys username/password, caFile, certFile/keyFile). helmop retries with "
+          + "backoff.", null);
     }
     Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
     String username = decoded(data, "username");
@@ -46,7 +53,14 @@ public record RepositoryCredentials(String secret, String username, String passw
           + (username == null ? "a password but no username" : "a username but no password")
           + ": basic auth needs both keys, username and password.");
     }
-    return new RepositoryCredentials(name, username, password, decoded(data, "caFile"));
+    String certPem = decoded(data, "certFile");
+    String keyPem = decoded(data, "keyFile");
+    if ((certPem == null) != (keyPem == null)) {
+      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + name + " (spec.chart.secretRef) has "
+          + (certPem == null ? "a keyFile but no certFile" : "a certFile but no keyFile")
+          + ": a client certificate needs both keys, certFile and keyFile (PEM).");
+    }
+    return new RepositoryCredentials(name, username, password, decoded(data, "caFile"), certPem, keyPem);
   }
 
   private static String decoded(Map<String, String> data, String key) {

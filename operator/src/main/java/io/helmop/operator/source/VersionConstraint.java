@@ -1,5 +1,7 @@
 package io.helmop.operator.source;
 
+import io.helmop.api.v1alpha1.ChartSpec;
+import io.helmop.operator.ReconcileFailure;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Objects;
@@ -22,6 +24,16 @@ public final class VersionConstraint {
   private VersionConstraint(String text, RangesList ranges) {
     this.text = text;
     this.ranges = ranges;
+  }
+
+  /** The constraint of spec.chart.version; one that does not parse stalls the release. */
+  public static VersionConstraint ofSpec(ChartSpec spec) throws ReconcileFailure {
+    try {
+      return parse(spec.getVersion());
+    } catch (IllegalArgumentException e) {
+      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.version \"" + spec.getVersion()
+          + "\" is not a semver constraint: write an exact version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0).");
+    }
   }
 
   /** An empty constraint means the latest stable version. */

@@ -93,7 +93,7 @@ class AuthenticatedRepositoryTest {
 
   @Test
   void basicAuthOverTlsSignedByThePrivateCa() throws Exception {
-    var credentials = new RepositoryCredentials("apps/repo", "reader", PASSWORD, caPem);
+    var credentials = new RepositoryCredentials("apps/repo", "reader", PASSWORD, caPem, null, null);
     ResolvedChart chart = client().resolve(spec(), Duration.ofMinutes(10), credentials);
     assertThat(chart.version()).isEqualTo("1.0.0");
     assertThat(credentials.toString()).doesNotContain(PASSWORD);
@@ -101,13 +101,13 @@ class AuthenticatedRepositoryTest {
 
   @Test
   void wrongOrMissingCredentialsSayWhatToFixWithoutThePassword() {
-    var wrong = new RepositoryCredentials("apps/repo", "reader", "wrong-" + PASSWORD, caPem);
+    var wrong = new RepositoryCredentials("apps/repo", "reader", "wrong-" + PASSWORD, caPem, null, null);
     assertThatThrownBy(() -> client().resolve(spec(), Duration.ofMinutes(10), wrong))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("RepositoryAuthFailed"))
         .hasMessageContaining("Secret apps/repo").hasMessageContaining("HTTP 401")
         .hasMessageNotContaining(PASSWORD);
 
-    var none = new RepositoryCredentials(null, null, null, caPem);
+    var none = new RepositoryCredentials(null, null, null, caPem, null, null);
     assertThatThrownBy(() -> client().resolve(spec(), Duration.ofMinutes(10), none))
         .hasMessageContaining("spec.chart.secretRef");
   }
