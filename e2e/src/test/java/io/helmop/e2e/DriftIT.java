@@ -173,6 +173,57 @@ class DriftIT extends OperatorTest {
   }
 
   @Test
+  void aCorrectionTheServerRefusesIsReportedAndTheOtherObjectsAreStillCorrected() throws InterruptedException {
+    String ns = install("drift-refused", """
+        driftDetection:
+          mode: Warn""");
+    kubectl(ns, "patch", "configmap", "web", "--type=merge", "-p", "{\"data\":{\"message\":\"edited\"}}");
+    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:evil");
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var drift = get(cluster, ns, "web").getStatus().getDrift();
+      return drift != null && drift.size() == 2;
+    });
+    String policy = "freeze-" + ns;
+    cluster.kubectlWithInput("""
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: %1$s}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - {apiGroups: [""], apiVersions: [v1], operations: [UPDATE], resources: [configmaps]}
+          matchConditions:
+          - {name: frozen, expression: "object.metadata.namespace == '%2$s' && object.metadata.name == 'web'"}
+          validations:
+          - {expression: "false", message: "configmap web is frozen by policy %1$s"}
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: %1$s}
+        spec: {policyName: %1$s, validationActions: [Deny]}
+        """.formatted(policy, ns), "apply", "-f", "-").orFail();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> cluster.kubectl("annotate", "configmap", "web", "-n", ns,
+          "probe=" + System.nanoTime(), "--overwrite").output().contains("frozen by policy"));
+
+      apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", "")); // mode Enabled again
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> image(ns).equals(IMAGE));
+      await().atMost(Duration.ofSeconds(30)).until(() -> condition(get(cluster, ns, "web"), "Drifted")
+          .map(c -> "CorrectionFailed".equals(c.getReason())).orElse(false));
+      Thread.sleep(2_000); // later checks keep reporting the refusal, not flapping back to DriftDetected
+      Condition drifted = condition(get(cluster, ns, "web"), "Drifted").orElseThrow();
+      assertThat(drifted.getReason()).isEqualTo("CorrectionFailed");
+      assertThat(drifted.getMessage()).contains("ConfigMap " + ns + "/web: ", "frozen by policy " + policy);
+      assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("CorrectionFailed"));
+      assertThat(jsonpath(ns, "configmap/web", "{.data.message}")).isEqualTo("edited");
+    } finally {
+      cluster.kubectl("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy);
+    }
+  }
+
+  @Test
   void driftWhileTheOperatorWasStoppedIsFoundAfterRestart() {
     String ns = install("drift-restart", "");
     operator.close();

@@ -1,5 +1,6 @@
 package io.helmop.operator;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
 import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -20,6 +21,7 @@ import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
+import io.helmop.operator.status.Conditions;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
@@ -242,10 +244,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     List<DriftedObject> objects = DriftDescriptions.forStatus(findings.drifted());
     String action = mode == Mode.Enabled ? "; helmop re-applies the release's objects"
         : "; spec.driftDetection.mode is Warn: not corrected";
-    HelmRelease written = statusWriter.write(release, statuses.drift(release, true, "DriftDetected",
-        found + action, objects), context);
-    if (written != release) {
-      events.warning(release, "DriftDetected", "Drift detected: " + found + action);
+    HelmRelease written = release;
+    if (!alreadyReported(release, objects, mode)) {
+      written = statusWriter.write(release, statuses.drift(release, true, "DriftDetected", found + action, objects),
+          context);
+      if (written != release) {
+        events.warning(release, "DriftDetected", "Drift detected: " + found + action);
+      }
     }
     if (mode == Mode.Warn) {
       return Optional.empty();
@@ -267,6 +272,23 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           + "controller, or exempt the fields with spec.driftDetection.ignore.", objects, context);
     }
     return correction.retryAfter();
+  }
+
+  /**
+   * Whether Drifted=True already says enough: the same objects are reported, or, when helmop is about to
+   * correct, a failed or contested correction is reported (the outcome of this attempt will replace it, rather
+   * than the reason flapping back to DriftDetected in between).
+   */
+  private static boolean alreadyReported(HelmRelease release, List<DriftedObject> objects, Mode mode) {
+    HelmReleaseStatus status = release.getStatus();
+    Optional<Condition> drifted = status == null ? Optional.empty()
+        : Conditions.find(status.getConditions(), Conditions.DRIFTED).filter(c -> Conditions.TRUE.equals(c.getStatus()));
+    if (drifted.isEmpty()) {
+      return false;
+    }
+    boolean correctionInTrouble = mode == Mode.Enabled
+        && List.of("CorrectionFailed", "CorrectionContested").contains(drifted.get().getReason());
+    return correctionInTrouble || StatusFactory.sameJson(status.getDrift(), objects);
   }
 
   private void recordDriftProblem(HelmRelease release, String reason, String message, List<DriftedObject> objects,

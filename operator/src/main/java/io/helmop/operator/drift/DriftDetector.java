@@ -93,7 +93,8 @@ class DriftDetector {
    * The manifest object as the server would store it in place of the live one: a dry-run replace keeps the
    * live metadata (so labels and annotations others added stay) and takes everything else from the manifest.
    * When the server refuses a replace (an immutable field such as a Job's selector), a dry-run server-side
-   * apply stands in: it finds changed values, not fields added live.
+   * apply stands in: it finds changed values, not fields added live. When it refuses both (no permission, an
+   * admission policy), the manifest's values laid over the live object still show what was changed.
    */
   private JsonNode expected(ResourceDefinitionContext resource, ObjectRef ref, ObjectNode desired,
       GenericKubernetesResource live) {
@@ -105,11 +106,17 @@ class DriftDetector {
     try {
       return Objects.json(client, Objects.withBody(client, resource, ref, body).dryRun().update());
     } catch (KubernetesClientException replaceRefused) {
-      LOG.debug("Dry-run replace of {} refused ({}); comparing by dry-run apply", live.getMetadata().getName(),
-          replaceRefused.getMessage());
+      LOG.debug("Dry-run replace of {} refused: {}", ref, replaceRefused.getMessage());
+    }
+    try {
       return Objects.json(client, Objects.withBody(client, resource, ref, desired).dryRun()
           .fieldManager(DriftCorrector.FIELD_MANAGER).forceConflicts().serverSideApply());
+    } catch (KubernetesClientException applyRefused) {
+      LOG.debug("Dry-run apply of {} refused: {}", ref, applyRefused.getMessage());
     }
+    JsonNode overlaid = Objects.json(client, live).deepCopy();
+    JsonPointers.overlay((ObjectNode) overlaid, desired);
+    return overlaid;
   }
 
   /**

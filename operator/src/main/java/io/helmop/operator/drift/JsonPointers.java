@@ -34,4 +34,25 @@ final class JsonPointers {
     }
     return Integer.compare(left.length, right.length);
   }
+
+  /** Lays every value of {@code top} over {@code base}: maps key by key, lists of equal length item by item. */
+  static void overlay(ObjectNode base, JsonNode top) {
+    top.fields().forEachRemaining(field -> {
+      JsonNode under = base.get(field.getKey());
+      JsonNode over = field.getValue();
+      if (under instanceof ObjectNode map && over.isObject()) {
+        overlay(map, over);
+      } else if (under instanceof ArrayNode list && over.isArray() && list.size() == over.size()) {
+        for (int i = 0; i < list.size(); i++) {
+          if (list.get(i) instanceof ObjectNode item && over.get(i).isObject()) {
+            overlay(item, over.get(i));
+          } else {
+            list.set(i, over.get(i));
+          }
+        }
+      } else {
+        base.set(field.getKey(), over.deepCopy());
+      }
+    });
+  }
 }

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -143,9 +142,13 @@ public class StatusFactory {
         : JSON.convertValue(release.getStatus(), HelmReleaseStatus.class);
   }
 
+  /** True when both serialise to the same JSON. */
+  public static boolean sameJson(Object a, Object b) {
+    return java.util.Objects.equals(a == null ? null : JSON.valueToTree(a), b == null ? null : JSON.valueToTree(b));
+  }
+
   /** True when both statuses serialise to the same JSON, i.e. writing one over the other changes nothing. */
   public static boolean same(HelmReleaseStatus a, HelmReleaseStatus b) {
-    Function<HelmReleaseStatus, Object> tree = s -> s == null ? null : JSON.valueToTree(s);
-    return java.util.Objects.equals(tree.apply(a), tree.apply(b));
+    return sameJson(a, b);
   }
 }
