@@ -14,6 +14,12 @@ import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
+import io.helmop.operator.release.HookCheck;
+import io.helmop.operator.release.Remediation;
+import io.helmop.operator.rollback.Rollbacks;
+import io.helmop.api.v1alpha1.LastAttempt;
+import io.helmop.operator.status.Conditions;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
@@ -40,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * and no status write.
  */
 @ControllerConfiguration(name = "helmrelease", finalizerName = HelmReleaseReconciler.FINALIZER,
-    fieldManager = "helmop")
+    fieldManager = "helmop", generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = HelmReleaseUpdateFilter.class))
 public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<HelmRelease> {
   public static final String FINALIZER = "helmop.io/uninstall";
   /** On a HelmRelease being deleted: uninstall it even though other releases still depend on it. */
@@ -57,10 +64,14 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final EventRecorder events;
   private final SettleWindow settleWindow;
   private final ReferenceWatcher references;
+  private final Remediation remediation;
+  private final Rollbacks rollbacks;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
-      SettleWindow settleWindow, ReferenceWatcher references) {
+      SettleWindow settleWindow, ReferenceWatcher references, Remediation remediation, Rollbacks rollbacks) {
+    this.remediation = remediation;
+    this.rollbacks = rollbacks;
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -93,6 +104,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       dependencies.checkNoCycle(release);
       DesiredRelease desired = planner.plan(release);
       List<ReleaseRecord> history = records.history(desired.namespace(), desired.releaseName());
+      if (rollbacks.handle(release, desired, history, maxHistory(release), context)) {
+        return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+      }
+      if (rollbacks.holds(release, desired, history)) {
+        rollbacks.keep(release, history, context);
+        return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+      }
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
         // only a Helm call waits for dependencies: an applied release stays Ready while a foundation upgrades
@@ -101,11 +119,14 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(settling.get());
         }
         dependencies.awaitReady(release);
-        String plan = describe(desired, history);
+        remediation.checkAttemptsLeft(release, desired, history, lastHelmFailure(release));
+        String plan = describe(release, desired, history);
         LOG.info(plan);
-        release = statusWriter.write(release, statuses.progressing(release, plan), context);
+        LastAttempt previous = release.getStatus() == null ? null : release.getStatus().getLastAttempt();
+        release = statusWriter.write(release, statuses.progressing(release, plan, remediation.start(release,
+            desired, Remediation.action(history), Remediation.nextRevision(history))), context);
         preflight.check(desired);
-        releaser.apply(desired, history, maxHistory(release));
+        releaser.apply(desired, history, maxHistory(release), previous);
         history = records.history(desired.namespace(), desired.releaseName());
       }
       recordReleased(release, desired, history, changed, context);
@@ -200,6 +221,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           deployed.chart());
       events.normal(release, reason, "Release " + deployed.name() + " revision " + deployed.revision() + " ("
           + deployed.chart() + ") is deployed and ready");
+      List<String> unboundedHooks = HookCheck.unboundedJobs(deployed);
+      if (!unboundedHooks.isEmpty()) {
+        LOG.warn("Release {} revision {}: {}", deployed.name(), deployed.revision(), HookCheck.message(unboundedHooks));
+        events.warning(release, "HookWithoutDeadline", HookCheck.message(unboundedHooks));
+      }
     }
   }
 
@@ -218,10 +244,22 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     }
   }
 
-  private static String describe(DesiredRelease desired, List<ReleaseRecord> history) {
-    String verb = history.isEmpty() ? "Installing" : "Upgrading";
+  private static String describe(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history) {
+    boolean adopting = !history.isEmpty() && history.get(0).isDeployed()
+        && (release.getStatus() == null || release.getStatus().getLastAppliedRevision() == null);
+    String verb = Releaser.isInstall(history) ? "Installing"
+        : adopting ? "Adopting Helm release " + desired.releaseName() + " (revision " + history.get(0).revision()
+            + ", " + history.get(0).chart() + ", installed by another client): upgrading it to"
+        : "Upgrading";
     return verb + " chart " + desired.chart().nameAndVersion() + " as release " + desired.releaseName()
         + " in namespace " + desired.namespace();
+  }
+
+  /** Helm's message of the last failed install/upgrade, kept on the Released condition. */
+  private static String lastHelmFailure(HelmRelease release) {
+    return release.getStatus() == null ? null : Conditions.find(release.getStatus().getConditions(),
+        Conditions.RELEASED).filter(c -> Conditions.FALSE.equals(c.getStatus())).map(c -> c.getMessage())
+        .orElse(null);
   }
 
   private static int maxHistory(HelmRelease release) {

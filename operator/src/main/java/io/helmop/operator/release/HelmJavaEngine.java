@@ -40,13 +40,14 @@ public class HelmJavaEngine implements HelmEngine {
       if (request.atomic()) install.atomic();
       if (request.waitReady()) install.waitReady();
       if (request.createNamespace()) install.createNamespace();
+      install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
       kubeconfig.apply(install::withKubeConfig, install::withKubeConfigContents);
       return install.call();
     });
   }
 
   @Override
-  public void upgrade(ReleaseRequest request) {
+  public void upgrade(ReleaseRequest request, String description) {
     withValuesFile(request, values -> {
       // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
       UpgradeCommand upgrade = new Helm(request.chart()).upgrade()
@@ -58,6 +59,8 @@ public class HelmJavaEngine implements HelmEngine {
       if (request.atomic()) upgrade.atomic();
       if (request.waitReady()) upgrade.waitReady();
       if (request.cleanupOnFail()) upgrade.cleanupOnFail();
+      if (description != null) upgrade.withDescription(description);
+      upgrade.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
       kubeconfig.apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
       return upgrade.call();
     });

@@ -13,6 +13,12 @@ public final class Conditions {
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
   public static final String RELEASED = "Released";
+  /** Set while a revision rolled back to on request runs instead of the spec, or when a request was refused. */
+  public static final String ROLLED_BACK = "RolledBack";
+  /** The production checklist helmop can check after a release: hook Jobs bounded by activeDeadlineSeconds. */
+  public static final String POLICY_COMPLIANT = "PolicyCompliant";
+  private static final List<String> ORDER = List.of(READY, RECONCILING, STALLED, RELEASED, ROLLED_BACK,
+      POLICY_COMPLIANT);
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
@@ -47,7 +53,7 @@ public final class Conditions {
         .withLastTransitionTime(transition)
         .build();
     List<Condition> result = new ArrayList<>();
-    for (String known : List.of(READY, RECONCILING, STALLED, RELEASED)) {
+    for (String known : ORDER) {
       if (known.equals(type)) {
         result.add(condition);
       } else {
@@ -55,6 +61,11 @@ public final class Conditions {
       }
     }
     return result;
+  }
+
+  static List<Condition> remove(List<Condition> conditions, String type) {
+    return conditions == null ? new ArrayList<>()
+        : new ArrayList<>(conditions.stream().filter(c -> !type.equals(c.getType())).toList());
   }
 
   static String trim(String message) {
