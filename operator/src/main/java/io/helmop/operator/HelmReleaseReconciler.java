@@ -92,6 +92,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   @Override
   public UpdateControl<HelmRelease> reconcile(HelmRelease release, Context<HelmRelease> context)
       throws ReconcileFailure {
+    LOG.debug("Reconciling generation {}", release.getMetadata().getGeneration());
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
       statusWriter.write(release, statuses.suspended(release), context);
       return UpdateControl.noUpdate();
