@@ -15,7 +15,7 @@ public final class HelmFailures {
   static final int MAX = 400;
   private static final Pattern NOT_READY =
       Pattern.compile("^(\\w+) is not ready: ([\\w.-]+/[\\w.-]+)\\. ?(.*)$");
-  private static final Pattern WATCHING_HOOK = Pattern.compile("^Watching for changes to (\\w+) ([\\w.-]+) with timeout");
+  private static final Pattern WATCHING_HOOK = Pattern.compile("^Watching for changes to (\\w+) ([\\w.-]+) with timeout.*$");
   private static final List<String> TIMEOUTS = List.of("context deadline exceeded", "timed out waiting");
 
   private HelmFailures() {}
