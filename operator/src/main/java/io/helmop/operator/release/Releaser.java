@@ -39,9 +39,12 @@ public class Releaser {
     return instance;
   }
 
-  /** Install when Helm has no usable revision of the release (none, or only failed ones), else upgrade. */
+  /**
+   * Install when Helm has no revision of the release, else upgrade: Helm upgrades from the last deployed
+   * revision, or from a failed one when none was ever deployed (an install that was interrupted).
+   */
   public static boolean isInstall(List<ReleaseRecord> history) {
-    return history.stream().noneMatch(r -> r.isDeployed() || "superseded".equals(r.status()));
+    return history.isEmpty();
   }
 
   /**
@@ -57,13 +60,6 @@ public class Releaser {
     }
     boolean install = isInstall(history);
     try {
-      if (install && !history.isEmpty()) {
-        // only failed revisions (an install killed mid-way, or made without atomic): Helm cannot upgrade from
-        // them ("has no deployed releases"), so start again as Helm's atomic install would have left it
-        LOG.info("Release {} has no deployed revision (newest: {}); uninstalling before installing again",
-            request.releaseName(), history.get(0));
-        helm.uninstall(request.releaseName(), request.namespace());
-      }
       if (install) {
         helm.install(request);
       } else {
