@@ -107,7 +107,12 @@ public class StatusFactory {
     set(release, status, Conditions.RECONCILING, Conditions.FALSE, "RolledBack", message);
     set(release, status, Conditions.STALLED, Conditions.FALSE, "RolledBack", message);
     set(release, status, Conditions.RELEASED, Conditions.TRUE, "RolledBack", message);
-    set(release, status, Conditions.ROLLED_BACK, Conditions.TRUE, "RollbackSucceeded", message);
+    boolean refusedSince = Conditions.find(status.getConditions(), Conditions.ROLLED_BACK)
+        .map(c -> Conditions.FALSE.equals(c.getStatus())).orElse(false) && status.getRollback() != null
+        && java.util.Objects.equals(status.getRollback().getRevision(), rollback.getRevision());
+    if (!refusedSince) { // a later refused request stays visible; the Ready message still tells the held state
+      set(release, status, Conditions.ROLLED_BACK, Conditions.TRUE, "RollbackSucceeded", message);
+    }
     status.setLastAppliedRevision(deployed.revision());
     status.setChart(deployed.chart());
     status.setAppVersion(deployed.appVersion());
