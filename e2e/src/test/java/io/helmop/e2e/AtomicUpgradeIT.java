@@ -125,6 +125,24 @@ class AtomicUpgradeIT extends OperatorTest {
         .getStatus().getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("DeadlineExceeded"));
   }
 
+  @Test
+  void aHookThatNeverFinishesIsBoundedByTheTimeoutAndNamed() {
+    String ns = cluster.createNamespace("hookhang");
+    // no activeDeadlineSeconds and a pod that never runs: only Helm's timeout ends the wait
+    apply(cluster, ledger(ns, "install: {retries: 0}\nupgrade: {timeout: 10s}", """
+        migration: {activeDeadlineSeconds: 0, schedulingGates: [{name: example.com/never}]}"""));
+    await().atMost(Duration.ofMinutes(2)).until(() -> hasCondition(get(cluster, ns, "ledger"), "Stalled", "True"));
+
+    var released = condition(get(cluster, ns, "ledger"), "Released").orElseThrow();
+    assertThat(released.getReason()).isEqualTo("InstallFailed");
+    assertThat(released.getMessage()).contains("failed pre-install: timed out waiting for the condition "
+        + "(Helm was waiting for hook Job ledger-service-migration-1 to complete)");
+    assertThat(cluster.helm("list", "-n", ns, "-a", "-q").orFail().output()).isBlank();
+    // why the checklist wants activeDeadlineSeconds: Helm gave up, the Job did not
+    assertThat(cluster.client().batch().v1().jobs().inNamespace(ns).withName("ledger-service-migration-1").get()
+        .getStatus().getConditions()).isNullOrEmpty();
+  }
+
   private static JsonNode helmHistory(String ns) throws Exception {
     return JSON.readTree(cluster.helm("history", "ledger", "-n", ns, "-o", "json").orFail().output());
   }

@@ -45,14 +45,23 @@ class HelmFailuresTest {
   @Test
   void aHookThatNeverFinishesIsNamed() {
     String message = """
-        release web failed, and has been rolled back due to atomic being set: pre-upgrade hooks failed: timed out waiting for the condition
+        release web failed, and has been uninstalled due to atomic being set: failed pre-install: 1 error occurred:
+        \t* timed out waiting for the condition
+
+
         ---
+        Starting delete for "web-migration-1" Job
+        beginning wait for 1 resources to be deleted with timeout of 8s
         creating 1 resource(s)
-        Watching for changes to Job web-migration-4 with timeout of 15s
-        Add/Modify event for web-migration-4: ADDED
+        Watching for changes to Job web-migration-1 with timeout of 8s
+        Add/Modify event for web-migration-1: ADDED
+        Install failed and atomic is set, uninstalling release
+        uninstall: Deleting web
         """;
 
-    assertThat(HelmFailures.summary(message)).endsWith("(Helm was waiting for hook Job web-migration-4 to complete)");
+    assertThat(HelmFailures.summary(message)).isEqualTo("release web failed, and has been uninstalled due to "
+        + "atomic being set: failed pre-install: timed out waiting for the condition (Helm was waiting for hook "
+        + "Job web-migration-1 to complete)");
   }
 
   @Test
