@@ -2,6 +2,7 @@ package io.helmop.operator;
 
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
+import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.operator.config.Durations;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
@@ -9,21 +10,20 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
+import io.helmop.operator.release.HookCheck;
 import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
-import io.helmop.operator.release.HookCheck;
 import io.helmop.operator.release.Remediation;
 import io.helmop.operator.rollback.Rollbacks;
-import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.operator.status.Conditions;
-import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
 import io.helmop.operator.values.ReferenceWatcher;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -41,8 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a HelmRelease: plan the release (chart + values), and when it differs from what was last applied,
- * preflight it, release it through Helm and record the outcome. An unchanged HelmRelease costs no Helm call
+ * Reconciles a HelmRelease: plan the release (chart + values), act on a rollback request, and when the release
+ * differs from what was last applied (and retries are left), preflight it, release it through Helm and record
+ * the outcome. An unchanged HelmRelease costs no Helm call
  * and no status write.
  */
 @ControllerConfiguration(name = "helmrelease", finalizerName = HelmReleaseReconciler.FINALIZER,
@@ -70,8 +71,6 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
       SettleWindow settleWindow, ReferenceWatcher references, Remediation remediation, Rollbacks rollbacks) {
-    this.remediation = remediation;
-    this.rollbacks = rollbacks;
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -82,6 +81,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.events = events;
     this.settleWindow = settleWindow;
     this.references = references;
+    this.remediation = remediation;
+    this.rollbacks = rollbacks;
   }
 
   @Override
