@@ -5,6 +5,7 @@ import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
 import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
+import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.operator.config.Durations;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
@@ -16,16 +17,20 @@ import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
+import io.helmop.operator.release.HookCheck;
 import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
+import io.helmop.operator.release.Remediation;
+import io.helmop.operator.rollback.Rollbacks;
 import io.helmop.operator.status.Conditions;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.status.StatusWriter;
 import io.helmop.operator.values.ReferenceWatcher;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -43,12 +48,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a HelmRelease: plan the release (chart + values), and when it differs from what was last applied,
- * preflight it, release it through Helm and record the outcome. An unchanged HelmRelease costs no Helm call
+ * Reconciles a HelmRelease: plan the release (chart + values), act on a rollback request, and when the release
+ * differs from what was last applied (and retries are left), preflight it, release it through Helm and record
+ * the outcome. An unchanged HelmRelease costs no Helm call
  * and no status write.
  */
 @ControllerConfiguration(name = "helmrelease", finalizerName = HelmReleaseReconciler.FINALIZER,
-    fieldManager = "helmop")
+    fieldManager = "helmop", generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = HelmReleaseUpdateFilter.class))
 public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<HelmRelease> {
   public static final String FINALIZER = "helmop.io/uninstall";
   /** On a HelmRelease being deleted: uninstall it even though other releases still depend on it. */
@@ -65,12 +72,15 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final EventRecorder events;
   private final SettleWindow settleWindow;
   private final ReferenceWatcher references;
+  private final Remediation remediation;
+  private final Rollbacks rollbacks;
   private final DriftCheck drift;
   private final ManagedObjectWatcher managedObjects;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
       Releaser releaser, HelmEngine helm, StatusFactory statuses, StatusWriter statusWriter, EventRecorder events,
-      SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift, ManagedObjectWatcher managedObjects) {
+      SettleWindow settleWindow, ReferenceWatcher references, Remediation remediation, Rollbacks rollbacks,
+      DriftCheck drift, ManagedObjectWatcher managedObjects) {
     this.planner = planner;
     this.records = records;
     this.preflight = preflight;
@@ -81,6 +91,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.events = events;
     this.settleWindow = settleWindow;
     this.references = references;
+    this.remediation = remediation;
+    this.rollbacks = rollbacks;
     this.drift = drift;
     this.managedObjects = managedObjects;
   }
@@ -93,6 +105,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   @Override
   public UpdateControl<HelmRelease> reconcile(HelmRelease release, Context<HelmRelease> context)
       throws ReconcileFailure {
+    LOG.debug("Reconciling generation {}", release.getMetadata().getGeneration());
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
       statusWriter.write(release, statuses.suspended(release), context);
       return UpdateControl.noUpdate();
@@ -106,6 +119,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       IgnoreRules ignore = drift.ignoreRules(release);
       DesiredRelease desired = planner.plan(release);
       List<ReleaseRecord> history = records.history(desired.namespace(), desired.releaseName());
+      if (rollbacks.handle(release, desired, history, maxHistory(release), context)) {
+        return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+      }
+      if (rollbacks.holds(release, desired, history)) {
+        release = rollbacks.keep(release, history, context);
+        return rescheduleAfter(interval, keepInSync(release, history.get(0), ignore, context));
+      }
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
         // only a Helm call waits for dependencies: an applied release stays Ready while a foundation upgrades
@@ -114,18 +134,18 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(settling.get());
         }
         dependencies.awaitReady(release);
-        String plan = describe(desired, history);
+        remediation.checkAttemptsLeft(release, desired, history, lastHelmFailure(release));
+        String plan = describe(release, desired, history);
         LOG.info(plan);
-        release = statusWriter.write(release, statuses.progressing(release, plan), context);
+        LastAttempt previous = release.getStatus() == null ? null : release.getStatus().getLastAttempt();
+        release = statusWriter.write(release, statuses.progressing(release, plan, remediation.start(release,
+            desired, Remediation.action(history), Remediation.nextRevision(history))), context);
         preflight.check(desired);
-        releaser.apply(desired, history, maxHistory(release));
+        releaser.apply(desired, history, maxHistory(release), previous);
         history = records.history(desired.namespace(), desired.releaseName());
       }
       release = recordReleased(release, desired, history, changed, context);
-      Optional<Duration> recheck = keepInSync(release, history.get(0), ignore, context);
-      if (recheck.isPresent() && recheck.get().compareTo(interval) < 0) {
-        interval = recheck.get();
-      }
+      return rescheduleAfter(interval, keepInSync(release, history.get(0), ignore, context));
     } catch (ReconcileFailure failure) {
       // recorded against the resource as this reconcile left it (it may have written "Progressing")
       recordFailure(release, failure, context);
@@ -134,6 +154,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
     }
     return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+  }
+
+  /** At the interval, or sooner when a contested drift correction is due. */
+  private static UpdateControl<HelmRelease> rescheduleAfter(Duration interval, Optional<Duration> recheck) {
+    Duration next = recheck.filter(r -> r.compareTo(interval) < 0).orElse(interval);
+    return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(next);
   }
 
   @Override
@@ -218,6 +244,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
           deployed.chart());
       events.normal(release, reason, "Release " + deployed.name() + " revision " + deployed.revision() + " ("
           + deployed.chart() + ") is deployed and ready");
+      List<String> unboundedHooks = HookCheck.unboundedJobs(deployed);
+      if (!unboundedHooks.isEmpty()) {
+        LOG.warn("Release {} revision {}: {}", deployed.name(), deployed.revision(), HookCheck.message(unboundedHooks));
+        events.warning(release, "HookWithoutDeadline", HookCheck.message(unboundedHooks));
+      }
     }
     return written;
   }
@@ -313,10 +344,22 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     }
   }
 
-  private static String describe(DesiredRelease desired, List<ReleaseRecord> history) {
-    String verb = history.isEmpty() ? "Installing" : "Upgrading";
+  private static String describe(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history) {
+    boolean adopting = !history.isEmpty() && history.get(0).isDeployed()
+        && (release.getStatus() == null || release.getStatus().getLastAppliedRevision() == null);
+    String verb = Releaser.isInstall(history) ? "Installing"
+        : adopting ? "Adopting Helm release " + desired.releaseName() + " (revision " + history.get(0).revision()
+            + ", " + history.get(0).chart() + ", installed by another client): upgrading it to"
+        : "Upgrading";
     return verb + " chart " + desired.chart().nameAndVersion() + " as release " + desired.releaseName()
         + " in namespace " + desired.namespace();
+  }
+
+  /** Helm's message of the last failed install/upgrade, kept on the Released condition. */
+  private static String lastHelmFailure(HelmRelease release) {
+    return release.getStatus() == null ? null : Conditions.find(release.getStatus().getConditions(),
+        Conditions.RELEASED).filter(c -> Conditions.FALSE.equals(c.getStatus())).map(c -> c.getMessage())
+        .orElse(null);
   }
 
   private static int maxHistory(HelmRelease release) {

@@ -14,6 +14,8 @@ import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
+import io.helmop.operator.release.Remediation;
+import io.helmop.operator.rollback.Rollbacks;
 import io.helmop.operator.source.ChartCache;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
@@ -61,18 +63,27 @@ public final class Main implements Callable<Integer> {
     var ociCharts = new OciRegistryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
     var references = new ReferenceWatcher(client);
+    // one id per process: a pending Helm revision that status says another process started was abandoned by it
+    String instance = config.instanceName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    var statuses = new StatusFactory(clock, instance);
+    var statusWriter = new StatusWriter();
+    var events = new EventRecorder(client, clock, config.instanceName());
+    var remediation = new Remediation(clock, instance);
     var managedObjects = new ManagedObjectWatcher(client);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
-        new Releaser(helm, records, clock),
+        new Releaser(helm, records, clock, instance),
         helm,
-        new StatusFactory(clock),
-        new StatusWriter(),
-        new EventRecorder(client, clock, config.instanceName()),
+        statuses,
+        statusWriter,
+        events,
         new SettleWindow(config.dependencySettle(), clock),
         references,
+        remediation,
+        new Rollbacks(helm, records, remediation, statuses, statusWriter, events,
+            config.cacheDir().resolve("work"), clock),
         new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock),
         managedObjects);
 
@@ -101,7 +112,7 @@ public final class Main implements Callable<Integer> {
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 
-    LOG.info("helmop starting: namespaces={}, kubeconfig for Helm={}, cache={}",
+    LOG.info("helmop starting: instance={}, namespaces={}, kubeconfig for Helm={}, cache={}", instance,
         config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir());
     operator.start();
     LOG.info("helmop started");

@@ -32,6 +32,20 @@ public class HelmReleaseStatus {
   @JsonPropertyDescription("The most recent Helm revisions of this release, newest first, at most spec.maxHistory.")
   private List<HistoryEntry> history = new ArrayList<>();
 
+  @JsonPropertyDescription("The last Helm operation helmop started (install, upgrade or rollback): for what, by "
+      + "which operator process, and how it ended. Kept here so that retry counts and interrupted operations "
+      + "survive an operator restart.")
+  private LastAttempt lastAttempt;
+
+  @JsonPropertyDescription("Set while the release runs a revision rolled back to on request (annotation "
+      + "helmop.io/rollback-to) instead of what the spec describes; cleared when the spec or values change.")
+  private RollbackStatus rollback;
+
+  public LastAttempt getLastAttempt() { return lastAttempt; }
+  public void setLastAttempt(LastAttempt lastAttempt) { this.lastAttempt = lastAttempt; }
+  public RollbackStatus getRollback() { return rollback; }
+  public void setRollback(RollbackStatus rollback) { this.rollback = rollback; }
+
   @JsonPropertyDescription("Objects of the release that differ from its manifest (at most 20), as the last drift "
       + "check found them; empty when the cluster matches the release.")
   private List<DriftedObject> drift;

@@ -3,6 +3,7 @@ package io.helmop.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class InstallSpec {
@@ -10,6 +11,14 @@ public class InstallSpec {
   @Default("false")
   private Boolean createNamespace = false;
 
+  @JsonPropertyDescription("How many times a failed install is retried (with exponential backoff) before helmop "
+      + "gives up with Stalled=True, reason RetriesExhausted, until the spec or the values change. 0: one attempt only.")
+  @Default("3")
+  @Min(0)
+  private Integer retries = 3;
+
+  public Integer getRetries() { return retries; }
+  public void setRetries(Integer retries) { this.retries = retries; }
   public Boolean getCreateNamespace() { return createNamespace; }
   public void setCreateNamespace(Boolean createNamespace) { this.createNamespace = createNamespace; }
 }

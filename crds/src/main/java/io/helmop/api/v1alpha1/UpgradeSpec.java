@@ -3,6 +3,7 @@ package io.helmop.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
 /** Applies to installs too: an install is the first upgrade. */
@@ -28,6 +29,15 @@ public class UpgradeSpec {
   @Default("true")
   private Boolean cleanupOnFail = true;
 
+  @JsonPropertyDescription("How many times a failed upgrade is retried (with exponential backoff) before helmop "
+      + "gives up with Stalled=True, reason RetriesExhausted, until the spec or the values change. Each failed "
+      + "attempt is rolled back (atomic), so the last good revision keeps serving. 0: one attempt only.")
+  @Default("3")
+  @Min(0)
+  private Integer retries = 3;
+
+  public Integer getRetries() { return retries; }
+  public void setRetries(Integer retries) { this.retries = retries; }
   public Boolean getAtomic() { return atomic; }
   public void setAtomic(Boolean atomic) { this.atomic = atomic; }
   public Boolean getWait() { return wait; }

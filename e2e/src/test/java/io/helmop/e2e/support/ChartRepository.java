@@ -53,6 +53,18 @@ public final class ChartRepository implements AutoCloseable {
     return this;
   }
 
+  /** Takes a chart version out of the repository, as when a registry's retention policy deletes it. */
+  public ChartRepository remove(String chart, String version) {
+    try {
+      Files.deleteIfExists(dir.resolve(chart + "-" + version + ".tgz"));
+      Files.deleteIfExists(dir.resolve("index.yaml"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    cluster.helm("repo", "index", dir.toString()).orFail();
+    return this;
+  }
+
   public String url() {
     return "http://127.0.0.1:" + port;
   }

@@ -90,6 +90,32 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /** SIGKILL: the process gets no chance to finish anything, as when a node dies or the OOM killer strikes. */
+  public void kill() {
+    process.destroyForcibly(); // SIGKILL on Linux
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Resident memory of the operator process in KiB (VmRSS of /proc/PID/status). */
+  public long residentKib() {
+    try {
+      return Files.readAllLines(Path.of("/proc/" + process.pid() + "/status")).stream()
+          .filter(line -> line.startsWith("VmRSS:"))
+          .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
+          .findFirst().orElseThrow();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public int exitCode() {
     return process.exitValue();
   }

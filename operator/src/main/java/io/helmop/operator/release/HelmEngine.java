@@ -9,7 +9,12 @@ public interface HelmEngine {
   void install(ReleaseRequest request);
 
   /** Upgrade of an existing release. */
-  void upgrade(ReleaseRequest request);
+  default void upgrade(ReleaseRequest request) {
+    upgrade(request, null);
+  }
+
+  /** Upgrade with a description for Helm's history (`helm history` DESCRIPTION); null: Helm's default. */
+  void upgrade(ReleaseRequest request, String description);
 
   /** Uninstall; a release that does not exist is not an error. */
   void uninstall(String releaseName, String namespace);

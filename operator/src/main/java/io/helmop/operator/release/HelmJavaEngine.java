@@ -17,6 +17,7 @@ import java.util.function.Function;
 
 /** {@link HelmEngine} backed by helm-java (Helm's Go library inside the JVM). */
 public class HelmJavaEngine implements HelmEngine {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelmJavaEngine.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private final HelmKubeconfig kubeconfig;
@@ -31,6 +32,7 @@ public class HelmJavaEngine implements HelmEngine {
 
   @Override
   public void install(ReleaseRequest request) {
+    LOG.debug("helm call: install {}", request);
     withValuesFile(request, values -> {
       InstallCommand install = new Helm(request.chart()).install()
           .withName(request.releaseName())
@@ -40,13 +42,15 @@ public class HelmJavaEngine implements HelmEngine {
       if (request.atomic()) install.atomic();
       if (request.waitReady()) install.waitReady();
       if (request.createNamespace()) install.createNamespace();
+      install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
       kubeconfig.apply(install::withKubeConfig, install::withKubeConfigContents);
       return install.call();
     });
   }
 
   @Override
-  public void upgrade(ReleaseRequest request) {
+  public void upgrade(ReleaseRequest request, String description) {
+    LOG.debug("helm call: upgrade {}", request);
     withValuesFile(request, values -> {
       // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
       UpgradeCommand upgrade = new Helm(request.chart()).upgrade()
@@ -58,6 +62,8 @@ public class HelmJavaEngine implements HelmEngine {
       if (request.atomic()) upgrade.atomic();
       if (request.waitReady()) upgrade.waitReady();
       if (request.cleanupOnFail()) upgrade.cleanupOnFail();
+      if (description != null) upgrade.withDescription(description);
+      upgrade.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
       kubeconfig.apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
       return upgrade.call();
     });
@@ -65,6 +71,7 @@ public class HelmJavaEngine implements HelmEngine {
 
   @Override
   public void uninstall(String releaseName, String namespace) {
+    LOG.debug("helm call: uninstall {}/{}", namespace, releaseName);
     call(() -> {
       var uninstall = Helm.uninstall(releaseName).withNamespace(namespace).ignoreNotFound();
       kubeconfig.apply(uninstall::withKubeConfig, uninstall::withKubeConfigContents);
@@ -74,6 +81,7 @@ public class HelmJavaEngine implements HelmEngine {
 
   @Override
   public String template(ReleaseRequest request) {
+    LOG.debug("helm call: template {}", request);
     return withValuesFile(request, values -> new Helm(request.chart()).template()
         .withName(request.releaseName())
         .withNamespace(request.namespace())
@@ -83,6 +91,7 @@ public class HelmJavaEngine implements HelmEngine {
 
   @Override
   public LintReport lint(ReleaseRequest request) {
+    LOG.debug("helm call: lint {}", request);
     LintResult result = call(() -> new Helm(request.chart()).lint().call());
     return new LintReport(result.isFailed(), result.getMessages());
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param config the user-supplied values of this revision
  * @param manifest the rendered manifest Helm applied (hooks excluded)
+ * @param hooks Helm's hook records of this revision (JSON array: name, kind, path, manifest, events, last_run)
  */
 public record ReleaseRecord(
     String name,
@@ -19,7 +20,15 @@ public record ReleaseRecord(
     String lastDeployed,
     String description,
     JsonNode config,
-    String manifest) {
+    String manifest,
+    JsonNode hooks) {
+
+  public ReleaseRecord(String name, String namespace, int revision, String status, String chartName,
+      String chartVersion, String appVersion, String lastDeployed, String description, JsonNode config,
+      String manifest) {
+    this(name, namespace, revision, status, chartName, chartVersion, appVersion, lastDeployed, description, config,
+        manifest, com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+  }
 
   public static final String DEPLOYED = "deployed";
 

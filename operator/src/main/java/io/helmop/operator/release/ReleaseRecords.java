@@ -38,6 +38,16 @@ public class ReleaseRecords {
         .toList();
   }
 
+  /** Helm's whole record of one revision (chart, values, manifest, hooks), if Helm still keeps it. */
+  public Optional<JsonNode> releaseJson(String namespace, String releaseName, int revision) {
+    Secret secret = client.secrets().inNamespace(namespace)
+        .withName("sh.helm.release.v1." + releaseName + ".v" + revision).get();
+    if (secret == null || !"helm.sh/release.v1".equals(secret.getType())) {
+      return Optional.empty();
+    }
+    return Optional.of(decodeJson(secret));
+  }
+
   public Optional<ReleaseRecord> latest(String namespace, String releaseName) {
     return history(namespace, releaseName).stream().findFirst();
   }
@@ -125,6 +135,7 @@ public class ReleaseRecords {
         info.path("last_deployed").asText(""),
         info.path("description").asText(""),
         release.path("config"),
-        release.path("manifest").asText(""));
+        release.path("manifest").asText(""),
+        release.path("hooks"));
   }
 }

@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.operator.ReconcileFailure;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,21 +22,43 @@ public class Releaser {
   static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
 
   private final Clock clock;
+  private final String instance;
 
-  public Releaser(HelmEngine helm, ReleaseRecords records, Clock clock) {
+  /**
+   * @param instance this operator process (host name and a random id): a pending revision that status says
+   *     another process started was abandoned by it.
+   */
+  public Releaser(HelmEngine helm, ReleaseRecords records, Clock clock, String instance) {
     this.helm = helm;
     this.records = records;
     this.clock = clock;
+    this.instance = instance;
   }
 
-  /** Returns Helm's record of the deployed revision. */
-  public ReleaseRecord apply(DesiredRelease desired, List<ReleaseRecord> history, int maxHistory)
-      throws ReconcileFailure {
-    boolean install = history.isEmpty();
+  public String instance() {
+    return instance;
+  }
+
+  /**
+   * Install when Helm has no revision of the release, else upgrade: Helm upgrades from the last deployed
+   * revision, or from a failed one when none was ever deployed (an install that was interrupted).
+   */
+  public static boolean isInstall(List<ReleaseRecord> history) {
+    return history.isEmpty();
+  }
+
+  /**
+   * Returns Helm's record of the deployed revision.
+   *
+   * @param attempt what status says about the last operation helmop started, to recognise an interrupted one
+   */
+  public ReleaseRecord apply(DesiredRelease desired, List<ReleaseRecord> history, int maxHistory,
+      LastAttempt attempt) throws ReconcileFailure {
     ReleaseRequest request = desired.request();
-    if (!install && history.get(0).isPending()) {
-      unlockAbandoned(history.get(0), request);
+    if (!history.isEmpty() && history.get(0).isPending()) {
+      unlockAbandoned(history.get(0), request, attempt);
     }
+    boolean install = isInstall(history);
     try {
       if (install) {
         helm.install(request);
@@ -46,9 +69,10 @@ public class Releaser {
       records.prune(request.namespace(), request.releaseName(), maxHistory);
       String verb = install ? "Install" : "Upgrade";
       String kept = install ? "" : " The last good revision keeps serving.";
+      String summary = HelmFailures.summary(e);
       throw ReconcileFailure.retryable(install ? INSTALL_FAILED : UPGRADE_FAILED, verb + " of chart "
           + desired.chart().nameAndVersion() + " as release " + request.releaseName() + " in namespace "
-          + request.namespace() + " failed: " + HelmException.summary(e) + "." + kept + " helmop retries with backoff.", e);
+          + request.namespace() + " failed: " + summary + "." + kept, new HelmException(summary, null));
     }
     records.prune(request.namespace(), request.releaseName(), maxHistory);
     return records.latest(request.namespace(), request.releaseName())
@@ -60,11 +84,21 @@ public class Releaser {
 
   /**
    * A pending record blocks every Helm operation. helmop never runs two operations on one release, so a pending
-   * record comes from another client still at work (a person's `helm upgrade`) or from one that was killed (an
-   * operator restarted mid-upgrade). No Helm operation outlives its timeout: once the record is older than the
-   * timeout plus a margin, it is abandoned and marked failed; until then helmop waits with backoff.
+   * record comes from another client still at work (a person's `helm upgrade`) or from one that was killed. When
+   * status says an earlier helmop process started this very revision, that process is gone (this one would be
+   * running it otherwise): the record is marked failed at once. Otherwise no Helm operation outlives its
+   * timeout: once the record is older than the timeout plus a margin, it is abandoned and marked failed; until
+   * then helmop waits with backoff.
    */
-  private void unlockAbandoned(ReleaseRecord pending, ReleaseRequest request) throws ReconcileFailure {
+  void unlockAbandoned(ReleaseRecord pending, ReleaseRequest request, LastAttempt attempt)
+      throws ReconcileFailure {
+    if (startedByAnEarlierProcess(pending, attempt)) {
+      LOG.warn("Helm release {} revision {} was left {} by helmop process {}, which is gone; marking it failed "
+          + "so Helm can proceed", pending.name(), pending.revision(), pending.status(), attempt.getOperatorInstance());
+      records.markFailed(pending, "helmop: marked failed, the helmop process that started it ("
+          + attempt.getOperatorInstance() + ") is gone");
+      return;
+    }
     Instant since = parseTime(pending.lastDeployed());
     Instant abandonedAt = since.plus(request.timeout()).plus(ABANDONED_AFTER);
     if (clock.instant().isBefore(abandonedAt)) {
@@ -77,6 +111,14 @@ public class Releaser {
         pending.name(), pending.revision(), pending.status(), since);
     records.markFailed(pending, "helmop: marked failed, the operation that left it " + pending.status()
         + " is gone");
+  }
+
+  private boolean startedByAnEarlierProcess(ReleaseRecord pending, LastAttempt attempt) {
+    return attempt != null
+        && LastAttempt.RUNNING.equals(attempt.getResult())
+        && Integer.valueOf(pending.revision()).equals(attempt.getRevision())
+        && attempt.getOperatorInstance() != null
+        && !instance.equals(attempt.getOperatorInstance());
   }
 
   private static Instant parseTime(String helmTime) {

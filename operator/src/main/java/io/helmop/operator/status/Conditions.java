@@ -14,6 +14,12 @@ public final class Conditions {
   public static final String STALLED = "Stalled";
   public static final String RELEASED = "Released";
   public static final String DRIFTED = "Drifted";
+  /** Set while a revision rolled back to on request runs instead of the spec, or when a request was refused. */
+  public static final String ROLLED_BACK = "RolledBack";
+  /** The production checklist helmop can check after a release: hook Jobs bounded by activeDeadlineSeconds. */
+  public static final String POLICY_COMPLIANT = "PolicyCompliant";
+  private static final List<String> ORDER = List.of(READY, RECONCILING, STALLED, RELEASED, ROLLED_BACK,
+      POLICY_COMPLIANT, DRIFTED);
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
@@ -48,7 +54,7 @@ public final class Conditions {
         .withLastTransitionTime(transition)
         .build();
     List<Condition> result = new ArrayList<>();
-    for (String known : List.of(READY, RECONCILING, STALLED, RELEASED, DRIFTED)) {
+    for (String known : ORDER) {
       if (known.equals(type)) {
         result.add(condition);
       } else {
@@ -59,7 +65,8 @@ public final class Conditions {
   }
 
   static List<Condition> remove(List<Condition> conditions, String type) {
-    return conditions.stream().filter(c -> !type.equals(c.getType())).toList();
+    return conditions == null ? new ArrayList<>()
+        : new ArrayList<>(conditions.stream().filter(c -> !type.equals(c.getType())).toList());
   }
 
   static String trim(String message) {

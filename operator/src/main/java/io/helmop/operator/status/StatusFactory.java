@@ -5,7 +5,10 @@ import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.HistoryEntry;
+import io.helmop.api.v1alpha1.LastAttempt;
+import io.helmop.api.v1alpha1.RollbackStatus;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.release.HookCheck;
 import io.helmop.operator.release.ReleaseRecord;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -21,9 +24,16 @@ public class StatusFactory {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Clock clock;
+  private final String instance;
 
   public StatusFactory(Clock clock) {
+    this(clock, "");
+  }
+
+  /** @param instance this operator process: only attempts it started are ended here (others were interrupted) */
+  public StatusFactory(Clock clock, String instance) {
     this.clock = clock;
+    this.instance = instance;
   }
 
   /** Nothing to do: the same status, now describing the current generation. */
@@ -36,7 +46,15 @@ public class StatusFactory {
   }
 
   public HelmReleaseStatus progressing(HelmRelease release, String message) {
+    return progressing(release, message, null);
+  }
+
+  /** An install, upgrade or rollback starts: recorded (with who starts it) before Helm is called. */
+  public HelmReleaseStatus progressing(HelmRelease release, String message, LastAttempt attempt) {
     HelmReleaseStatus status = copy(release);
+    if (attempt != null) {
+      status.setLastAttempt(attempt);
+    }
     set(release, status, Conditions.READY, Conditions.UNKNOWN, "Progressing", message);
     set(release, status, Conditions.RECONCILING, Conditions.TRUE, "Progressing", message);
     set(release, status, Conditions.STALLED, Conditions.FALSE, "Progressing", message);
@@ -61,7 +79,93 @@ public class StatusFactory {
     status.setAppVersion(deployed.appVersion());
     status.setHistory(history(release, status, history, deployed.revision(), digest));
     status.setObservedGeneration(release.getMetadata().getGeneration());
+    boolean helmJustReleased = status.getLastAttempt() != null
+        && LastAttempt.RUNNING.equals(status.getLastAttempt().getResult());
+    finish(status.getLastAttempt(), true, false);
+    status.setRollback(null);
+    // a rolled-back state ends here; a refused request stays visible until the next Helm release
+    if (helmJustReleased || Conditions.find(status.getConditions(), Conditions.ROLLED_BACK)
+        .map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(false)) {
+      status.setConditions(Conditions.remove(status.getConditions(), Conditions.ROLLED_BACK));
+    }
+    setPolicy(release, status, deployed);
     return status;
+  }
+
+  /**
+   * The release runs a revision rolled back to on request: deployed and ready (Ready=True, reason RolledBack),
+   * but not what the spec describes, which the message says.
+   */
+  public HelmReleaseStatus rolledBack(HelmRelease release, ReleaseRecord deployed, List<ReleaseRecord> history,
+      RollbackStatus rollback) {
+    HelmReleaseStatus status = copy(release);
+    String message = "Release " + deployed.name() + " revision " + deployed.revision() + " (" + deployed.chart()
+        + ") is deployed and ready: it reproduces revision " + rollback.getToRevision() + ", rolled back to on "
+        + "request (annotation helmop.io/rollback-to). The spec's chart and values are not applied; helmop keeps "
+        + "this revision until the spec or the values change.";
+    set(release, status, Conditions.READY, Conditions.TRUE, "RolledBack", message);
+    set(release, status, Conditions.RECONCILING, Conditions.FALSE, "RolledBack", message);
+    set(release, status, Conditions.STALLED, Conditions.FALSE, "RolledBack", message);
+    set(release, status, Conditions.RELEASED, Conditions.TRUE, "RolledBack", message);
+    boolean refusedSince = Conditions.find(status.getConditions(), Conditions.ROLLED_BACK)
+        .map(c -> Conditions.FALSE.equals(c.getStatus())).orElse(false) && status.getRollback() != null
+        && java.util.Objects.equals(status.getRollback().getRevision(), rollback.getRevision());
+    if (!refusedSince) { // a later refused request stays visible; the Ready message still tells the held state
+      set(release, status, Conditions.ROLLED_BACK, Conditions.TRUE, "RollbackSucceeded", message);
+    }
+    status.setLastAppliedRevision(deployed.revision());
+    status.setChart(deployed.chart());
+    status.setAppVersion(deployed.appVersion());
+    status.setHistory(history(release, status, history, deployed.revision(), null));
+    status.setObservedGeneration(release.getMetadata().getGeneration());
+    status.setRollback(rollback);
+    finish(status.getLastAttempt(), true, false);
+    setPolicy(release, status, deployed);
+    return status;
+  }
+
+  /** A rollback request was refused or failed: said on the RolledBack condition; Ready is left as it is. */
+  public HelmReleaseStatus rollbackNotDone(HelmRelease release, String reason, String message,
+      boolean helmFailed) {
+    HelmReleaseStatus status = copy(release);
+    set(release, status, Conditions.ROLLED_BACK, Conditions.FALSE, reason, message);
+    if (helmFailed) {
+      finish(status.getLastAttempt(), false, false);
+    }
+    return status;
+  }
+
+  /** A requested rollback failed (and Helm's atomic mode undid it): helmop goes back to the spec. */
+  public HelmReleaseStatus rollbackFailed(HelmRelease release, String message) {
+    HelmReleaseStatus status = copy(release);
+    set(release, status, Conditions.READY, Conditions.FALSE, "RollbackFailed", message);
+    set(release, status, Conditions.RECONCILING, Conditions.TRUE, "RollbackFailed", message);
+    set(release, status, Conditions.STALLED, Conditions.FALSE, "RollbackFailed", message);
+    set(release, status, Conditions.ROLLED_BACK, Conditions.FALSE, "RollbackFailed", message);
+    finish(status.getLastAttempt(), false, false);
+    return status;
+  }
+
+  private void setPolicy(HelmRelease release, HelmReleaseStatus status, ReleaseRecord deployed) {
+    List<String> unbounded = HookCheck.unboundedJobs(deployed);
+    if (unbounded.isEmpty()) {
+      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.TRUE, "HooksBounded",
+          "Every hook Job of revision " + deployed.revision() + " has activeDeadlineSeconds.");
+    } else {
+      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.FALSE, "HookWithoutDeadline",
+          HookCheck.message(unbounded));
+    }
+  }
+
+  /** Ends a running attempt: succeeded resets the failure count; a failed one adds to it when it counts. */
+  private void finish(LastAttempt attempt, boolean succeeded, boolean countsAsFailure) {
+    if (attempt == null || !LastAttempt.RUNNING.equals(attempt.getResult())
+        || !(succeeded || instance.equals(attempt.getOperatorInstance()))) {
+      return;
+    }
+    attempt.setResult(succeeded ? LastAttempt.SUCCEEDED : LastAttempt.FAILED);
+    int failures = attempt.getFailures() == null ? 0 : attempt.getFailures();
+    attempt.setFailures(succeeded ? 0 : countsAsFailure ? failures + 1 : failures);
   }
 
   /**
@@ -89,6 +193,8 @@ public class StatusFactory {
     if (helmFailed) {
       set(release, status, Conditions.RELEASED, Conditions.FALSE, failure.reason(), message);
     }
+    // an attempt ends here however it failed; only a failed Helm operation counts against the retries
+    finish(status.getLastAttempt(), false, helmFailed);
     status.setObservedGeneration(release.getMetadata().getGeneration());
     return status;
   }
