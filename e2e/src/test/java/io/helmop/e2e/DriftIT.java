@@ -15,7 +15,6 @@ import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorProcess;
 import io.helmop.e2e.support.OperatorTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
