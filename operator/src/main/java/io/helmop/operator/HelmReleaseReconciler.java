@@ -124,7 +124,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
       if (rollbacks.holds(release, desired, history)) {
         release = rollbacks.keep(release, history, context);
-        return rescheduleAfter(interval, keepInSync(release, history.get(0), ignore, context));
+        return rescheduleAfter(interval, keepInSync(release, release.getStatus(), history.get(0), ignore, context));
       }
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
@@ -144,8 +144,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         releaser.apply(desired, history, maxHistory(release), previous);
         history = records.history(desired.namespace(), desired.releaseName());
       }
-      release = recordReleased(release, desired, history, changed, context);
-      return rescheduleAfter(interval, keepInSync(release, history.get(0), ignore, context));
+      HelmReleaseStatus released = released(release, desired, history, changed);
+      return rescheduleAfter(interval, keepInSync(release, released, history.get(0), ignore, context));
     } catch (ReconcileFailure failure) {
       // recorded against the resource as this reconcile left it (it may have written "Progressing")
       recordFailure(release, failure, context);
@@ -234,11 +234,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         && Integer.valueOf(history.get(0).revision()).equals(status.getLastAppliedRevision());
   }
 
-  private HelmRelease recordReleased(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
-      boolean helmCalled, Context<HelmRelease> context) {
+  /** The status of a deployed release (written together with the drift check's outcome), and its Events. */
+  private HelmReleaseStatus released(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
+      boolean helmCalled) {
     ReleaseRecord deployed = history.get(0);
     String reason = deployed.revision() == 1 ? "InstallSucceeded" : "UpgradeSucceeded";
-    HelmRelease written = statusWriter.write(release, statuses.released(release, reason, deployed, history, desired.digest()), context);
     if (helmCalled) {
       LOG.info("Release {} revision {} ({}) is deployed and ready", deployed.name(), deployed.revision(),
           deployed.chart());
@@ -250,24 +250,24 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         events.warning(release, "HookWithoutDeadline", HookCheck.message(unboundedHooks));
       }
     }
-    return written;
+    return statuses.released(release, reason, deployed, history, desired.digest());
   }
 
   /**
    * Drift detection and self-heal: reports objects that differ from the deployed revision's manifest and, in
    * mode Enabled, re-applies them. Returns when to look again if a contested correction has to wait.
    */
-  private Optional<Duration> keepInSync(HelmRelease release, ReleaseRecord deployed, IgnoreRules ignore,
-      Context<HelmRelease> context) {
+  private Optional<Duration> keepInSync(HelmRelease release, HelmReleaseStatus base, ReleaseRecord deployed,
+      IgnoreRules ignore, Context<HelmRelease> context) {
     Mode mode = DriftCheck.mode(release);
     if (mode == Mode.Disabled) {
       drift.forget(release);
-      statusWriter.write(release, statuses.driftUnchecked(release), context);
+      statusWriter.write(release, statuses.driftUnchecked(base), context);
       return Optional.empty();
     }
     DriftCheck.DriftFindings findings = drift.detect(release, deployed, ignore);
     if (findings.isEmpty()) {
-      statusWriter.write(release, statuses.drift(release, false, "NoDrift", "The objects of revision "
+      statusWriter.write(release, statuses.drift(release, base, false, "NoDrift", "The objects of revision "
           + deployed.revision() + " match the release.", List.of()), context);
       return Optional.empty();
     }
@@ -275,10 +275,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     List<DriftedObject> objects = DriftDescriptions.forStatus(findings.drifted());
     String action = mode == Mode.Enabled ? "; helmop re-applies the release's objects"
         : "; spec.driftDetection.mode is Warn: not corrected";
-    HelmRelease written = release;
-    if (!alreadyReported(release, objects, mode)) {
-      written = statusWriter.write(release, statuses.drift(release, true, "DriftDetected", found + action, objects),
-          context);
+    HelmRelease written;
+    if (alreadyReported(release, objects, mode)) {
+      written = statusWriter.write(release, base, context);
+    } else {
+      written = statusWriter.write(release, statuses.drift(release, base, true, "DriftDetected", found + action,
+          objects), context);
       if (written != release) {
         events.warning(release, "DriftDetected", "Drift detected: " + found + action);
       }
@@ -324,7 +326,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private void recordDriftProblem(HelmRelease release, String reason, String message, List<DriftedObject> objects,
       Context<HelmRelease> context) {
-    if (statusWriter.write(release, statuses.drift(release, true, reason, message, objects), context) != release) {
+    if (statusWriter.write(release, statuses.drift(release, release.getStatus(), true, reason, message, objects),
+        context) != release) {
       events.warning(release, reason, message);
     }
   }

@@ -199,18 +199,21 @@ public class StatusFactory {
     return status;
   }
 
-  /** The outcome of a drift check: Drifted=True/False with its reason, and the drifted objects. */
-  public HelmReleaseStatus drift(HelmRelease release, boolean drifted, String reason, String message,
-      List<DriftedObject> objects) {
-    HelmReleaseStatus status = copy(release);
+  /**
+   * The outcome of a drift check, Drifted=True/False with its reason and the drifted objects, on top of
+   * {@code base} (the status this reconcile is about to write, so that one write carries both).
+   */
+  public HelmReleaseStatus drift(HelmRelease release, HelmReleaseStatus base, boolean drifted, String reason,
+      String message, List<DriftedObject> objects) {
+    HelmReleaseStatus status = copy(base);
     set(release, status, Conditions.DRIFTED, drifted ? Conditions.TRUE : Conditions.FALSE, reason, message);
     status.setDrift(objects.isEmpty() ? null : objects);
     return status;
   }
 
   /** spec.driftDetection.mode is Disabled: say nothing about drift rather than something stale. */
-  public HelmReleaseStatus driftUnchecked(HelmRelease release) {
-    HelmReleaseStatus status = copy(release);
+  public HelmReleaseStatus driftUnchecked(HelmReleaseStatus base) {
+    HelmReleaseStatus status = copy(base);
     status.setConditions(Conditions.remove(status.getConditions(), Conditions.DRIFTED));
     status.setDrift(null);
     return status;
@@ -244,8 +247,11 @@ public class StatusFactory {
   }
 
   private static HelmReleaseStatus copy(HelmRelease release) {
-    return release.getStatus() == null ? new HelmReleaseStatus()
-        : JSON.convertValue(release.getStatus(), HelmReleaseStatus.class);
+    return copy(release.getStatus());
+  }
+
+  private static HelmReleaseStatus copy(HelmReleaseStatus status) {
+    return status == null ? new HelmReleaseStatus() : JSON.convertValue(status, HelmReleaseStatus.class);
   }
 
   /** True when both serialise to the same JSON. */
