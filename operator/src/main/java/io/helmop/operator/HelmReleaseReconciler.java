@@ -315,13 +315,14 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private static boolean alreadyReported(HelmRelease release, List<DriftedObject> objects, Mode mode) {
     HelmReleaseStatus status = release.getStatus();
     Optional<Condition> drifted = status == null ? Optional.empty()
-        : Conditions.find(status.getConditions(), Conditions.DRIFTED).filter(c -> Conditions.TRUE.equals(c.getStatus()));
+        : Conditions.find(status.getConditions(), Conditions.DRIFTED)
+            .filter(c -> Conditions.TRUE.equals(c.getStatus()));
     if (drifted.isEmpty()) {
       return false;
     }
     boolean correctionInTrouble = mode == Mode.Enabled
         && List.of("CorrectionFailed", "CorrectionContested").contains(drifted.get().getReason());
-    return correctionInTrouble || StatusFactory.sameJson(status.getDrift(), objects);
+    return correctionInTrouble || StatusFactory.same(status.getDrift(), objects);
   }
 
   private void recordDriftProblem(HelmRelease release, String reason, String message, List<DriftedObject> objects,

@@ -35,6 +35,8 @@ public class DriftCheck {
   private final Clock clock;
   /** Parsed manifests by release and revision: Helm's record of a revision never changes. */
   private final Map<ResourceID, ParsedManifest> manifests = new ConcurrentHashMap<>();
+  /** The objects each release's last check looked at, so that forgetting the release forgets their backoff. */
+  private final Map<ResourceID, List<ObjectRef>> checked = new ConcurrentHashMap<>();
 
   public DriftCheck(KubernetesClient client, KindCatalog kinds, ManagedObjectWatcher watcher, Clock clock) {
     this.kinds = kinds;
@@ -65,6 +67,7 @@ public class DriftCheck {
             : new ParsedManifest(deployed.revision(), ManifestObjects.parse(deployed.manifest())));
     List<ObjectCheck> checks = detector.check(manifest.objects(), deployed.namespace(), label, ignore);
     checks.forEach(check -> watcher.watch(id, label, check.resource()));
+    checked.put(id, checks.stream().map(ObjectCheck::ref).toList());
     return new DriftFindings(checks.stream().filter(ObjectCheck::drifted).toList());
   }
 
@@ -103,13 +106,11 @@ public class DriftCheck {
 
   /** The release is gone, or no longer checked: stop routing its objects' events and forget its state. */
   public void forget(HelmRelease release) {
-    ParsedManifest manifest = manifests.remove(ResourceID.fromResource(release));
+    ResourceID id = ResourceID.fromResource(release);
+    manifests.remove(id);
     watcher.forget(ReleaseLabel.valueOf(release));
-    if (manifest != null) {
-      backoff.forget(manifest.objects().stream()
-          .map(o -> ObjectRef.of(o, o.path("metadata").path("namespace").asText(release.targetNamespace())))
-          .toList());
-    }
+    backoff.forget(checked.getOrDefault(id, List.of()));
+    checked.remove(id);
   }
 
   private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {

@@ -36,9 +36,10 @@ class DriftCorrector {
       handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
     }
     ObjectNode applied = check.desired().deepCopy();
-    check.ignoredPaths().forEach(pointer -> JsonPointers.remove(applied, pointer)); // never claim what the user exempted
-    Objects.withBody(client, check.resource(), check.ref(), applied).fieldManager(FIELD_MANAGER).forceConflicts()
-        .serverSideApply();
+    // never claim what the user exempted
+    check.ignoredPaths().forEach(pointer -> JsonPointers.remove(applied, pointer));
+    Objects.withBody(client, check.resource(), check.ref(), applied)
+        .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
   }
 
   private static ArrayNode removals(String resourceVersion, List<String> pointers) {

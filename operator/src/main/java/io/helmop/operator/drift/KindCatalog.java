@@ -50,19 +50,21 @@ public class KindCatalog {
 
   /** Whether some version of {@code group} (null: any group, "": the core group) serves {@code kind}. */
   public boolean isServed(String group, String kind) {
-    if ("".equals(group) || group == null) {
-      if (resourcesOf("v1").stream().anyMatch(r -> kind.equals(r.getKind()))) {
-        return true;
-      }
-      if ("".equals(group)) {
-        return false;
-      }
+    if ("".equals(group)) {
+      return servedInCore(kind);
+    }
+    if (group == null && servedInCore(kind)) {
+      return true;
     }
     return groups().stream()
         .filter(g -> group == null || group.equals(g.getName()))
         .flatMap(g -> g.getVersions().stream())
         .map(GroupVersionForDiscovery::getGroupVersion)
         .anyMatch(gv -> resourcesOf(gv).stream().anyMatch(r -> kind.equals(r.getKind())));
+  }
+
+  private boolean servedInCore(String kind) {
+    return resourcesOf("v1").stream().anyMatch(r -> kind.equals(r.getKind()));
   }
 
   private List<APIGroup> groups() {

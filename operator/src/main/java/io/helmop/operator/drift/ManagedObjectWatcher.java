@@ -40,26 +40,21 @@ public class ManagedObjectWatcher implements AutoCloseable {
   void watch(ResourceID release, String label, ResourceDefinitionContext kind) {
     releasesByLabel.put(label, release);
     String key = kind.getGroup() + "/" + kind.getVersion() + "/" + kind.getKind();
-    if (informers.containsKey(key)) {
-      return;
-    }
-    synchronized (informers) {
-      informers.computeIfAbsent(key, k -> {
-        var all = client.genericKubernetesResources(kind);
-        var selected = kind.isNamespaceScoped() ? all.inAnyNamespace().withLabel(ReleaseLabel.KEY)
-            : all.withLabel(ReleaseLabel.KEY);
-        try {
-          SharedIndexInformer<GenericKubernetesResource> informer = selected.inform(new Handler(), 0);
-          LOG.info("Watching {} objects labelled {}", k, ReleaseLabel.KEY);
-          return informer;
-        } catch (RuntimeException e) {
-          // e.g. no cluster-wide list/watch permission: drift of this kind is then found at spec.interval only
-          LOG.warn("Cannot watch {} objects ({}); their drift is checked at each release's interval only", k,
-              e.getMessage());
-          return null;
-        }
-      });
-    }
+    informers.computeIfAbsent(key, k -> {
+      var all = client.genericKubernetesResources(kind);
+      var selected = kind.isNamespaceScoped() ? all.inAnyNamespace().withLabel(ReleaseLabel.KEY)
+          : all.withLabel(ReleaseLabel.KEY);
+      try {
+        SharedIndexInformer<GenericKubernetesResource> informer = selected.inform(new Handler(), 0);
+        LOG.info("Watching {} objects labelled {}", k, ReleaseLabel.KEY);
+        return informer;
+      } catch (RuntimeException e) {
+        // e.g. no cluster-wide list/watch permission: drift of this kind is then found at spec.interval only
+        LOG.warn("Cannot watch {} objects ({}); their drift is checked at each release's interval only", k,
+            e.getMessage());
+        return null;
+      }
+    });
   }
 
   void forget(String label) {

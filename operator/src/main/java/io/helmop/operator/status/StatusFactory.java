@@ -254,13 +254,12 @@ public class StatusFactory {
     return status == null ? new HelmReleaseStatus() : JSON.convertValue(status, HelmReleaseStatus.class);
   }
 
-  /** True when both serialise to the same JSON. */
-  public static boolean sameJson(Object a, Object b) {
+  /**
+   * True when both serialise to the same JSON (statuses, or parts of them such as status.drift), i.e. writing
+   * one over the other changes nothing.
+   */
+  public static boolean same(Object a, Object b) {
     return java.util.Objects.equals(a == null ? null : JSON.valueToTree(a), b == null ? null : JSON.valueToTree(b));
   }
 
-  /** True when both statuses serialise to the same JSON, i.e. writing one over the other changes nothing. */
-  public static boolean same(HelmReleaseStatus a, HelmReleaseStatus b) {
-    return sameJson(a, b);
-  }
 }
