@@ -42,7 +42,7 @@ class AdoptionIT extends OperatorTest {
     assertThat(deploymentUid(ns)).as("the Deployment was upgraded in place, not re-created").isEqualTo(deploymentUid);
     assertThat(cluster.kubectl("get", "configmap", "ledger-service", "-n", ns, "-o", "jsonpath={.data.message}")
         .orFail().output()).isEqualTo("two");
-    assertThat(events(ns, "ledger")).extracting(Event::getReason).contains("UpgradeSucceeded")
+    assertThat(awaitEvents(ns, "ledger", "UpgradeSucceeded")).extracting(Event::getReason)
         .doesNotContain("InstallSucceeded");
     assertThat(operator.log()).contains("Adopting Helm release ledger (revision 1, ledger-service-1.0.0");
   }

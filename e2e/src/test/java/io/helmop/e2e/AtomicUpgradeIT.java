@@ -68,7 +68,7 @@ class AtomicUpgradeIT extends OperatorTest {
         .contains("The last good revision keeps serving");
     assertThat(stalled.getStatus().getLastAttempt().getFailures()).isEqualTo(2);
     assertThat(stalled.getStatus().getLastAppliedRevision()).isEqualTo(1);
-    assertThat(events(ns, "ledger")).extracting(Event::getReason).contains("UpgradeFailed", "RetriesExhausted");
+    awaitEvents(ns, "ledger", "UpgradeFailed", "RetriesExhausted");
 
     // Helm's history: two failed attempts, each rolled back to revision 1's content by Helm's atomic mode
     JsonNode history = helmHistory(ns);
@@ -116,7 +116,7 @@ class AtomicUpgradeIT extends OperatorTest {
     var released = condition(failed, "Released").orElseThrow();
     assertThat(released.getReason()).isEqualTo("InstallFailed");
     assertThat(released.getMessage()).contains("job ledger-service-migration-1 failed: DeadlineExceeded");
-    assertThat(events(ns, "ledger")).filteredOn(e -> "InstallFailed".equals(e.getReason())).isNotEmpty()
+    assertThat(awaitEvents(ns, "ledger", "InstallFailed")).filteredOn(e -> "InstallFailed".equals(e.getReason()))
         .allSatisfy(e -> assertThat(e.getMessage()).contains("ledger-service-migration-1"));
     // atomic install: nothing left installed but the failed hook Job, kept for debugging (no hook-failed policy)
     assertThat(cluster.helm("list", "-n", ns, "-a", "-q").orFail().output()).isBlank();

@@ -42,11 +42,10 @@ class DriftIT extends OperatorTest {
     kubectl(ns, "scale", "deployment/web", "--replicas=3");
 
     await().atMost(Duration.ofSeconds(30)).until(() -> image(ns).equals(IMAGE) && replicas(ns) == 1);
-    assertThat(events(ns, "web")).anySatisfy(e -> {
+    assertThat(awaitEvents(ns, "web", "DriftDetected", "DriftCorrected")).anySatisfy(e -> {
       assertThat(e.getReason()).isEqualTo("DriftDetected");
       assertThat(e.getMessage()).contains("Deployment " + ns + "/web: ");
     });
-    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("DriftCorrected"));
     awaitDrifted(ns, "False");
     assertThat(get(cluster, ns, "web").getStatus().getDrift()).isNull();
     assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
@@ -73,8 +72,8 @@ class DriftIT extends OperatorTest {
     assertThat(envNames(ns)).isEqualTo("MESSAGE");
     awaitDrifted(ns, "False");
     assertThat(jsonpath(ns, "service/web", "{.spec.sessionAffinity}")).isEqualTo("ClientIP");
-    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getMessage())
-        .contains("ConfigMap " + ns + "/web: (deleted)"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(ns, "web"))
+        .anySatisfy(e -> assertThat(e.getMessage()).contains("ConfigMap " + ns + "/web: (deleted)")));
   }
 
   @Test
@@ -215,7 +214,7 @@ class DriftIT extends OperatorTest {
       Condition drifted = condition(get(cluster, ns, "web"), "Drifted").orElseThrow();
       assertThat(drifted.getReason()).isEqualTo("CorrectionFailed");
       assertThat(drifted.getMessage()).contains("ConfigMap " + ns + "/web: ", "frozen by policy " + policy);
-      assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("CorrectionFailed"));
+      awaitEvents(ns, "web", "CorrectionFailed");
       assertThat(jsonpath(ns, "configmap/web", "{.data.message}")).isEqualTo("edited");
     } finally {
       cluster.kubectl("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy);
@@ -231,7 +230,7 @@ class DriftIT extends OperatorTest {
     operator = OperatorProcess.start(cluster, Map.of());
 
     await().atMost(Duration.ofSeconds(60)).until(() -> image(ns).equals(IMAGE));
-    assertThat(events(ns, "web")).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("DriftCorrected"));
+    awaitEvents(ns, "web", "DriftCorrected");
   }
 
   private static String install(String prefix, String extraSpec) {

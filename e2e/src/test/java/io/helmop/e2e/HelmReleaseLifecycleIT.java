@@ -131,7 +131,7 @@ class HelmReleaseLifecycleIT extends OperatorTest {
     // an empty version means the latest stable: 0.2.0, not the 0.3.0-rc.1 prerelease
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/latest", "-n", ns, "--timeout=180s").orFail();
     assertThat(get(cluster, ns, "latest").getStatus().getChart()).isEqualTo("hello-0.2.0");
-    assertThat(events(ns, "broken")).extracting(Event::getReason).contains("ChartVersionNotFound");
+    awaitEvents(ns, "broken", "ChartVersionNotFound");
     assertThat(operator.isAlive()).isTrue();
   }
 

@@ -90,10 +90,7 @@ class HooksIT extends OperatorTest {
     assertThat(policy.getReason()).isEqualTo("HookWithoutDeadline");
     assertThat(policy.getMessage()).contains("hook Job ledger-service-migration-1")
         .contains("activeDeadlineSeconds").doesNotContain("cache-warmup");
-    // the Event follows the status write that `kubectl wait` saw
-    await().atMost(Duration.ofSeconds(30)).until(() -> events(ns, "ledger").stream()
-        .anyMatch(e -> "HookWithoutDeadline".equals(e.getReason())));
-    assertThat(events(ns, "ledger")).filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
+    assertThat(awaitEvents(ns, "ledger", "HookWithoutDeadline")).filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
         .singleElement().satisfies(e -> {
           assertThat(e.getType()).isEqualTo("Warning");
           assertThat(e.getMessage()).contains("ledger-service-migration-1");

@@ -54,7 +54,8 @@ class RollbackIT extends OperatorTest {
     assertThat(condition(refused, "RolledBack").orElseThrow().getMessage()).contains("revision 99")
         .contains("keeps 1 to 2");
     assertThat(hasCondition(refused, "Ready", "True")).isTrue();
-    assertThat(events(ns, "ledger")).filteredOn(e -> "RollbackTargetNotFound".equals(e.getReason()))
+    assertThat(awaitEvents(ns, "ledger", "RollbackTargetNotFound"))
+        .filteredOn(e -> "RollbackTargetNotFound".equals(e.getReason()))
         .singleElement().extracting(Event::getType).isEqualTo("Warning");
     await().atMost(Duration.ofSeconds(30)).until(() -> !annotated(ns));
     assertThat(helmHistory(ns)).hasSize(2);
@@ -84,7 +85,8 @@ class RollbackIT extends OperatorTest {
     assertThat(cluster.kubectl("get", "configmap", "ledger-service", "-n", ns, "-o", "jsonpath={.data.message}")
         .orFail().output()).isEqualTo("one");
     cluster.kubectl("rollout", "status", "deployment/ledger-service", "-n", ns, "--timeout=60s").orFail();
-    assertThat(events(ns, "ledger")).filteredOn(e -> "RolledBack".equals(e.getReason())).singleElement()
+    assertThat(awaitEvents(ns, "ledger", "RolledBack")).filteredOn(e -> "RolledBack".equals(e.getReason()))
+        .singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("Database migrations"));
 
     // it holds: the spec still says 2.0.0/two, yet over a few intervals nothing is released

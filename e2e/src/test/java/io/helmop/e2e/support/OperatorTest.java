@@ -1,6 +1,10 @@
 package io.helmop.e2e.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Event;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -38,5 +42,15 @@ public abstract class OperatorTest {
         .filter(e -> name.equals(e.getInvolvedObject().getName())
             && "HelmRelease".equals(e.getInvolvedObject().getKind()))
         .toList();
+  }
+
+  /**
+   * The Events on a HelmRelease once Events with all the given reasons are there. helmop records an Event right
+   * after the status write it reports, so a test that saw the status must still wait a moment for the Event.
+   */
+  protected static List<Event> awaitEvents(String namespace, String name, String... reasons) {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(events(namespace, name)).extracting(Event::getReason).contains(reasons));
+    return events(namespace, name);
   }
 }
