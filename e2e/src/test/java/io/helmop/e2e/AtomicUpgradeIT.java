@@ -143,6 +143,52 @@ class AtomicUpgradeIT extends OperatorTest {
         .getStatus().getConditions()).isNullOrEmpty();
   }
 
+  @Test
+  void aNewGenerationStopsTheUpgradeThatIsWaitingInsteadOfWaitingForItsTimeout() throws Exception {
+    String ns = cluster.createNamespace("superseded");
+    String options = "upgrade: {timeout: 5m}";
+    apply(cluster, ledger(ns, options, "message: one"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
+
+    // generation 2 can never become ready: Helm would wait the whole 5 minutes before rolling back
+    apply(cluster, ledger(ns, options, """
+        message: two
+        extraConfigMap: true
+        schedulingGates: [{name: example.com/never}]"""));
+    await().atMost(Duration.ofMinutes(2)).until(() -> helmHistory(ns).size() == 2
+        && "pending-upgrade".equals(helmHistory(ns).get(1).path("status").asText())
+        && !podTemplate(ns).getSpec().getSchedulingGates().isEmpty()); // Helm applied revision 2 and waits
+
+    // the fix arrives while Helm waits
+    long applied = System.nanoTime();
+    apply(cluster, ledger(ns, options, "message: three"));
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      HelmRelease r = get(cluster, ns, "ledger");
+      return r.getStatus().getObservedGeneration() == 3L && hasCondition(r, "Ready", "True");
+    });
+    System.out.printf("superseded upgrade: generation 3 Ready %d ms after it was applied (the stopped upgrade "
+        + "would have waited 5 min)%n", (System.nanoTime() - applied) / 1_000_000);
+
+    JsonNode history = helmHistory(ns);
+    assertThat(history).extracting(h -> h.path("status").asText())
+        .containsExactly("superseded", "failed", "deployed");
+    assertThat(history.get(1).path("description").asText()).contains("stopped");
+    assertThat(get(cluster, ns, "ledger").getStatus().getLastAppliedRevision()).isEqualTo(3);
+    // nothing of the stopped revision is left: no gate on the pods, no ConfigMap only it created
+    assertThat(podTemplate(ns).getSpec().getSchedulingGates()).isNullOrEmpty();
+    assertThat(podTemplate(ns).getMetadata().getAnnotations()).containsEntry("ledger.example.com/message", "three");
+    cluster.kubectl("rollout", "status", "deployment/ledger-service", "-n", ns, "--timeout=60s").orFail();
+    assertThat(cluster.client().configMaps().inNamespace(ns).withName("ledger-service-extra").get()).isNull();
+    assertThat(awaitEvents(ns, "ledger", "Superseded")).filteredOn(e -> "Superseded".equals(e.getReason()))
+        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("instead of waiting for its timeout")
+            .contains("Revision 2 is marked failed"));
+  }
+
+  private static io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplate(String ns) {
+    return cluster.client().apps().deployments().inNamespace(ns).withName("ledger-service").get().getSpec()
+        .getTemplate();
+  }
+
   private static JsonNode helmHistory(String ns) throws Exception {
     return JSON.readTree(cluster.helm("history", "ledger", "-n", ns, "-o", "json").orFail().output());
   }

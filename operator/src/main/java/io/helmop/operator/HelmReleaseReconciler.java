@@ -39,10 +39,12 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +143,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         release = statusWriter.write(release, statuses.progressing(release, plan, remediation.start(release,
             desired, Remediation.action(history), Remediation.nextRevision(history))), context);
         preflight.check(desired);
-        releaser.apply(desired, history, maxHistory(release), previous);
+        releaser.apply(release, desired, history, maxHistory(release), previous, superseded(release, context));
         history = records.history(desired.namespace(), desired.releaseName());
       }
       HelmReleaseStatus released = released(release, desired, history, changed);
@@ -154,6 +156,18 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
     }
     return UpdateControl.<HelmRelease>noUpdate().rescheduleAfter(interval);
+  }
+
+  /**
+   * True once the HelmRelease has a newer generation than the one being released, or is being deleted: the Helm
+   * operation in flight is then stopped rather than waited for (the informer's cache sees the change at once).
+   */
+  private static BooleanSupplier superseded(HelmRelease release, Context<HelmRelease> context) {
+    long generation = release.getMetadata().getGeneration();
+    ResourceID id = ResourceID.fromResource(release);
+    return () -> context.getPrimaryCache().get(id)
+        .map(latest -> latest.getMetadata().getGeneration() > generation || latest.isMarkedForDeletion())
+        .orElse(true);
   }
 
   /** At the interval, or sooner when a contested drift correction is due. */

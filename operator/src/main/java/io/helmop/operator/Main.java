@@ -10,6 +10,7 @@ import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.lifecycle.SignalHandlers;
 import io.helmop.operator.release.HelmJavaEngine;
+import io.helmop.operator.release.HelmProcessEngine;
 import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
@@ -27,6 +28,7 @@ import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -56,7 +58,9 @@ public final class Main implements Callable<Integer> {
     KubernetesClient client = new KubernetesClientBuilder().build();
     HelmKubeconfig kubeconfig = HelmKubeconfig.detect();
 
-    var helm = new HelmJavaEngine(kubeconfig, signals, config.cacheDir().resolve("work"));
+    Path workDir = config.cacheDir().resolve("work");
+    var helm = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
+        config.helmProcesses());
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
     var charts = new HelmRepositoryClient(chartCache, clock);
@@ -70,11 +74,12 @@ public final class Main implements Callable<Integer> {
     var events = new EventRecorder(client, clock, config.instanceName());
     var remediation = new Remediation(clock, instance);
     var managedObjects = new ManagedObjectWatcher(client);
+    var drift = new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
         records,
         new Preflight(helm),
-        new Releaser(helm, records, clock, instance),
+        new Releaser(helm, records, drift, clock, instance),
         helm,
         statuses,
         statusWriter,
@@ -82,9 +87,8 @@ public final class Main implements Callable<Integer> {
         new SettleWindow(config.dependencySettle(), clock),
         references,
         remediation,
-        new Rollbacks(helm, records, remediation, statuses, statusWriter, events,
-            config.cacheDir().resolve("work"), clock),
-        new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock),
+        new Rollbacks(helm, records, remediation, statuses, statusWriter, events, workDir, clock),
+        drift,
         managedObjects);
 
     Operator operator = new Operator(o -> o
@@ -107,6 +111,7 @@ public final class Main implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("helmop is stopping (signal received)");
       operator.stop();
+      helm.close();
       references.close();
       managedObjects.close();
       LOG.info("helmop stopped cleanly");

@@ -66,6 +66,21 @@ public final class HelmKubeconfig {
         + "or run the operator in a pod with a service account.");
   }
 
+  /** The kubeconfig file, or null when the kubeconfig is {@link #contents()}. */
+  public Path file() {
+    return file;
+  }
+
+  /** The kubeconfig itself (in a pod), or null when it is a {@link #file()}. It holds no token, only its path. */
+  public String contents() {
+    return contents;
+  }
+
+  /** The kubeconfig another process was handed ({@link #file()} or {@link #contents()}). */
+  public static HelmKubeconfig of(Path file, String contents) {
+    return new HelmKubeconfig(file, contents);
+  }
+
   /** Hands the kubeconfig to a helm-java command, as a file or as contents. */
   public void apply(Consumer<Path> withFile, Consumer<String> withContents) {
     if (file != null) {

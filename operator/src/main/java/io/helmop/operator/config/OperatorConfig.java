@@ -13,6 +13,7 @@ public record OperatorConfig(
     Path cacheDir,
     long cacheMaxBytes,
     int concurrency,
+    int helmProcesses,
     Duration shutdownTimeout,
     Duration retryInitialInterval,
     Duration retryMaxInterval,
@@ -43,6 +44,12 @@ public record OperatorConfig(
         description = "How many releases are reconciled at the same time. Default: ${DEFAULT-VALUE}. "
             + "Env: HELMOP_CONCURRENCY.")
     int concurrency;
+
+    @CommandLine.Option(names = "--helm-processes", paramLabel = "N",
+        defaultValue = "${env:HELMOP_HELM_PROCESSES:-4}",
+        description = "How many Helm installs and upgrades run at the same time, each in a child process of "
+            + "about 160 MiB; more wait their turn. Default: ${DEFAULT-VALUE}. Env: HELMOP_HELM_PROCESSES.")
+    int helmProcesses;
 
     @CommandLine.Option(names = "--shutdown-timeout", paramLabel = "DURATION",
         defaultValue = "${env:HELMOP_SHUTDOWN_TIMEOUT:-5s}",
@@ -80,7 +87,12 @@ public record OperatorConfig(
         throw new CommandLine.ParameterException(new CommandLine(new Options()),
             "--cache-max-size \"" + cacheMaxSize + "\" is not a size (examples: 512Mi, 2Gi)");
       }
-      return new OperatorConfig(ns, cacheDir, cacheMaxBytes, concurrency, duration("--shutdown-timeout", shutdownTimeout),
+      if (helmProcesses < 1) {
+        throw new CommandLine.ParameterException(new CommandLine(new Options()),
+            "--helm-processes " + helmProcesses + " must be at least 1");
+      }
+      return new OperatorConfig(ns, cacheDir, cacheMaxBytes, concurrency, helmProcesses,
+          duration("--shutdown-timeout", shutdownTimeout),
           duration("--retry-initial-interval", retryInitialInterval),
           duration("--retry-max-interval", retryMaxInterval),
           duration("--dependency-settle", dependencySettle), host);

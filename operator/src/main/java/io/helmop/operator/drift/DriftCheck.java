@@ -7,6 +7,7 @@ import io.helmop.api.v1alpha1.DriftDetectionSpec;
 import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.release.ObjectRestorer;
 import io.helmop.operator.release.ReleaseRecord;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * Keeps a deployed release's objects equal to its manifest: finds drift (on every reconcile, which events on
  * the objects trigger within moments and spec.interval repeats) and, in mode Enabled, undoes it.
  */
-public class DriftCheck {
+public class DriftCheck implements ObjectRestorer {
   private static final Logger LOG = LoggerFactory.getLogger(DriftCheck.class);
 
+  private final KubernetesClient client;
   private final KindCatalog kinds;
   private final DriftDetector detector;
   private final DriftCorrector corrector;
@@ -39,6 +43,7 @@ public class DriftCheck {
   private final Map<ResourceID, List<ObjectRef>> checked = new ConcurrentHashMap<>();
 
   public DriftCheck(KubernetesClient client, KindCatalog kinds, ManagedObjectWatcher watcher, Clock clock) {
+    this.client = client;
     this.kinds = kinds;
     this.detector = new DriftDetector(client, kinds);
     this.corrector = new DriftCorrector(client);
@@ -95,13 +100,63 @@ public class DriftCheck {
         corrected.add(check);
         LOG.info("Corrected drift of {}: {}", check.ref(), check.paths());
       } catch (KubernetesClientException e) {
-        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
-            : e.getMessage();
+        String message = serverMessage(e);
         failed.put(check.ref(), message);
         LOG.warn("Could not correct drift of {}: {}", check.ref(), message);
       }
     }
     return new Correction(corrected, failed, contested, retryAfter);
+  }
+
+  /**
+   * What Helm's rollback would do after an upgrade stopped half-way, without a Helm call and without backoff
+   * (this is helmop undoing its own change, not a fight): the objects of the last good revision are corrected
+   * like drift (ignore rules still hold) and the objects only the stopped revision created are deleted. The
+   * next upgrade then starts from what Helm believes the cluster holds.
+   */
+  @Override
+  public List<String> restore(HelmRelease release, ReleaseRecord target, ReleaseRecord abandoned) {
+    IgnoreRules ignore;
+    try {
+      ignore = ignoreRules(release);
+    } catch (ReconcileFailure invalid) {
+      ignore = IgnoreRules.none(); // reported by the reconcile; restoring everything is the safe side
+    }
+    List<String> problems = new ArrayList<>();
+    List<ObjectCheck> checks = detector.check(ManifestObjects.parse(target.manifest()), target.namespace(),
+        ReleaseLabel.valueOf(release), ignore);
+    for (ObjectCheck check : checks) {
+      try {
+        if (check.drifted()) {
+          corrector.correct(check);
+          LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
+        }
+      } catch (KubernetesClientException e) {
+        problems.add(check.ref() + ": " + serverMessage(e));
+      }
+    }
+    Set<ObjectRef> kept = checks.stream().map(ObjectCheck::ref).collect(Collectors.toSet());
+    for (ObjectNode object : ManifestObjects.parse(abandoned.manifest())) {
+      kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText()).ifPresent(resource -> {
+        ObjectRef ref = ObjectRef.of(object, resource, abandoned.namespace());
+        if (kept.contains(ref)) {
+          return;
+        }
+        try {
+          if (!Objects.handle(client, resource, ref).delete().isEmpty()) {
+            LOG.info("Deleted {}: revision {} created it and was stopped", ref, abandoned.revision());
+          }
+        } catch (KubernetesClientException e) {
+          problems.add(ref + ": " + serverMessage(e));
+        }
+      });
+    }
+    return problems;
+  }
+
+  private static String serverMessage(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+        : e.getMessage();
   }
 
   /** The release is gone, or no longer checked: stop routing its objects' events and forget its state. */

@@ -49,13 +49,8 @@ class DriftDetector {
 
   private Optional<ObjectCheck> check(ObjectNode manifestObject, ResourceDefinitionContext resource,
       String releaseNamespace, String label, IgnoreRules ignore) {
-    String namespace = null;
-    if (resource.isNamespaceScoped()) {
-      String own = manifestObject.path("metadata").path("namespace").asText("");
-      namespace = own.isEmpty() ? releaseNamespace : own;
-    }
-    ObjectRef ref = ObjectRef.of(manifestObject, namespace);
-    ObjectNode desired = desired(manifestObject, namespace, label);
+    ObjectRef ref = ObjectRef.of(manifestObject, resource, releaseNamespace);
+    ObjectNode desired = desired(manifestObject, ref.namespace(), label);
     List<String> ignored = ignore.pathsFor(ref);
     Resource<GenericKubernetesResource> handle = Objects.handle(client, resource, ref);
     GenericKubernetesResource live = handle.get();

@@ -1,11 +1,22 @@
 package io.helmop.operator.drift;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
 /** Identifies one object of a release: what `kubectl get KIND -n NAMESPACE NAME` names. */
 public record ObjectRef(String apiVersion, String kind, String namespace, String name) {
 
-  static ObjectRef of(JsonNode object, String namespace) {
+  /** A manifest object: a namespaced one without a namespace of its own goes to the release's namespace. */
+  static ObjectRef of(JsonNode object, ResourceDefinitionContext resource, String releaseNamespace) {
+    String namespace = null;
+    if (resource.isNamespaceScoped()) {
+      String own = object.path("metadata").path("namespace").asText("");
+      namespace = own.isEmpty() ? releaseNamespace : own;
+    }
+    return of(object, namespace);
+  }
+
+  private static ObjectRef of(JsonNode object, String namespace) {
     return new ObjectRef(object.path("apiVersion").asText(), object.path("kind").asText(), namespace,
         object.path("metadata").path("name").asText());
   }

@@ -1,20 +1,23 @@
 package io.helmop.operator.release;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * What helmop needs from Helm. The helm-java implementation talks to the cluster; tests of the reconcile logic
  * can use a fake.
  */
 public interface HelmEngine {
-  /** First install of a release. Throws {@link HelmException} with Helm's message when Helm fails. */
-  void install(ReleaseRequest request);
+  /**
+   * First install of a release. Throws {@link HelmException} with Helm's message when Helm fails, and
+   * {@link HelmStoppedException} when {@code superseded} turned true while Helm was still at work.
+   */
+  void install(ReleaseRequest request, BooleanSupplier superseded);
 
-  /** Upgrade of an existing release. */
-  default void upgrade(ReleaseRequest request) {
-    upgrade(request, null);
-  }
-
-  /** Upgrade with a description for Helm's history (`helm history` DESCRIPTION); null: Helm's default. */
-  void upgrade(ReleaseRequest request, String description);
+  /**
+   * Upgrade of an existing release, with a description for Helm's history (`helm history` DESCRIPTION; null:
+   * Helm's default). Stopped like {@link #install}.
+   */
+  void upgrade(ReleaseRequest request, String description, BooleanSupplier superseded);
 
   /** Uninstall; a release that does not exist is not an error. */
   void uninstall(String releaseName, String namespace);

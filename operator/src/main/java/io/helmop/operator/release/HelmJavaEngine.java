@@ -15,8 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Function;
 
-/** {@link HelmEngine} backed by helm-java (Helm's Go library inside the JVM). */
-public class HelmJavaEngine implements HelmEngine {
+/**
+ * Helm calls through helm-java (Helm's Go library inside the JVM). Nothing here can be interrupted: install and
+ * upgrade run in a {@link HelmWorker} process, see {@link HelmProcessEngine}.
+ */
+public class HelmJavaEngine {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelmJavaEngine.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -30,7 +33,6 @@ public class HelmJavaEngine implements HelmEngine {
     this.workDir = workDir;
   }
 
-  @Override
   public void install(ReleaseRequest request) {
     LOG.debug("helm call: install {}", request);
     withValuesFile(request, values -> {
@@ -48,7 +50,6 @@ public class HelmJavaEngine implements HelmEngine {
     });
   }
 
-  @Override
   public void upgrade(ReleaseRequest request, String description) {
     LOG.debug("helm call: upgrade {}", request);
     withValuesFile(request, values -> {
@@ -69,7 +70,6 @@ public class HelmJavaEngine implements HelmEngine {
     });
   }
 
-  @Override
   public void uninstall(String releaseName, String namespace) {
     LOG.debug("helm call: uninstall {}/{}", namespace, releaseName);
     call(() -> {
@@ -79,7 +79,6 @@ public class HelmJavaEngine implements HelmEngine {
     });
   }
 
-  @Override
   public String template(ReleaseRequest request) {
     LOG.debug("helm call: template {}", request);
     return withValuesFile(request, values -> new Helm(request.chart()).template()
@@ -89,11 +88,10 @@ public class HelmJavaEngine implements HelmEngine {
         .call());
   }
 
-  @Override
-  public LintReport lint(ReleaseRequest request) {
+  public HelmEngine.LintReport lint(ReleaseRequest request) {
     LOG.debug("helm call: lint {}", request);
     LintResult result = call(() -> new Helm(request.chart()).lint().call());
-    return new LintReport(result.isFailed(), result.getMessages());
+    return new HelmEngine.LintReport(result.isFailed(), result.getMessages());
   }
 
   private static int timeoutSeconds(ReleaseRequest request) {

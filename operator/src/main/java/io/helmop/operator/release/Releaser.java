@@ -1,11 +1,14 @@
 package io.helmop.operator.release;
 
+import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.operator.ReconcileFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,8 +18,11 @@ public class Releaser {
   public static final String INSTALL_FAILED = "InstallFailed";
   public static final String UPGRADE_FAILED = "UpgradeFailed";
 
+  public static final String SUPERSEDED = "Superseded";
+
   private final HelmEngine helm;
   private final ReleaseRecords records;
+  private final ObjectRestorer restorer;
 
   /** How long after a Helm operation's timeout its pending record counts as abandoned. */
   static final Duration ABANDONED_AFTER = Duration.ofMinutes(1);
@@ -28,9 +34,10 @@ public class Releaser {
    * @param instance this operator process (host name and a random id): a pending revision that status says
    *     another process started was abandoned by it.
    */
-  public Releaser(HelmEngine helm, ReleaseRecords records, Clock clock, String instance) {
+  public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer, Clock clock, String instance) {
     this.helm = helm;
     this.records = records;
+    this.restorer = restorer;
     this.clock = clock;
     this.instance = instance;
   }
@@ -51,9 +58,10 @@ public class Releaser {
    * Returns Helm's record of the deployed revision.
    *
    * @param attempt what status says about the last operation helmop started, to recognise an interrupted one
+   * @param superseded turns true when the HelmRelease changed while Helm works: the operation is stopped
    */
-  public ReleaseRecord apply(DesiredRelease desired, List<ReleaseRecord> history, int maxHistory,
-      LastAttempt attempt) throws ReconcileFailure {
+  public ReleaseRecord apply(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
+      int maxHistory, LastAttempt attempt, BooleanSupplier superseded) throws ReconcileFailure {
     ReleaseRequest request = desired.request();
     if (!history.isEmpty() && history.get(0).isPending()) {
       unlockAbandoned(history.get(0), request, attempt);
@@ -61,10 +69,12 @@ public class Releaser {
     boolean install = isInstall(history);
     try {
       if (install) {
-        helm.install(request);
+        helm.install(request, superseded);
       } else {
-        helm.upgrade(request);
+        helm.upgrade(request, null, superseded);
       }
+    } catch (HelmStoppedException e) {
+      throw undoStopped(release, desired, history, e);
     } catch (HelmException e) {
       records.prune(request.namespace(), request.releaseName(), maxHistory);
       String verb = install ? "Install" : "Upgrade";
@@ -80,6 +90,36 @@ public class Releaser {
         .orElseThrow(() -> ReconcileFailure.retryable(install ? INSTALL_FAILED : UPGRADE_FAILED, "Helm reported "
             + "success for release " + request.releaseName() + " but its newest record is not deployed; "
             + "helmop retries.", null));
+  }
+
+  /**
+   * Does what Helm's atomic mode would have done had the stopped operation been allowed to fail: its revision,
+   * left pending, is marked failed (a pending revision locks the release), and the objects are put back as the
+   * last deployed revision has them. Helm's next upgrade diffs against that revision, so anything the stopped
+   * one changed and the next one does not set (a scheduling gate that keeps pods from ever becoming ready)
+   * would otherwise stay. A stopped install needs no restore: the next attempt upgrades from its revision.
+   */
+  private ReconcileFailure undoStopped(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> before,
+      HelmStoppedException stop) {
+    ReleaseRequest request = desired.request();
+    Optional<ReleaseRecord> stopped = records.latest(request.namespace(), request.releaseName())
+        .filter(ReleaseRecord::isPending);
+    stopped.ifPresent(record -> records.markFailed(record, "helmop: stopped, a newer generation of the "
+        + "HelmRelease supersedes it"));
+    Optional<ReleaseRecord> lastGood = before.stream().filter(ReleaseRecord::isDeployed).findFirst();
+    String undone = "";
+    if (stopped.isPresent() && lastGood.isPresent()) {
+      List<String> problems = restorer.restore(release, lastGood.get(), stopped.get());
+      undone = " Revision " + stopped.get().revision() + " is marked failed and the objects are back as revision "
+          + lastGood.get().revision() + " has them"
+          + (problems.isEmpty() ? "." : ", except " + String.join("; ", problems) + ".");
+    } else if (stopped.isPresent()) {
+      undone = " Revision " + stopped.get().revision() + " is marked failed.";
+    }
+    LOG.info("{}.{}", stop.getMessage(), undone);
+    return ReconcileFailure.waiting(SUPERSEDED, "A newer generation of the HelmRelease arrived while Helm was "
+        + "working on chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + " instead of "
+        + "waiting for its timeout." + undone + " The newer generation is released next.");
   }
 
   /**

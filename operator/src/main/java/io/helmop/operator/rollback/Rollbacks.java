@@ -138,7 +138,8 @@ public class Rollbacks {
       Map<String, Object> values = record.path("config").isObject()
           ? JSON.convertValue(record.path("config"), Map.class) : Map.of();
       helm.upgrade(new ReleaseRequest(name, namespace, chartDir, values, base.atomic(), base.waitReady(),
-          base.timeout(), false, base.cleanupOnFail()), "helmop: rollback to revision " + target);
+          base.timeout(), false, base.cleanupOnFail()), "helmop: rollback to revision " + target,
+          () -> false); // a rollback someone asked for runs to its end, like `helm rollback`
     } catch (HelmException e) {
       records.prune(namespace, name, maxHistory);
       String message = "Rollback of release " + name + " to revision " + target + " failed: "

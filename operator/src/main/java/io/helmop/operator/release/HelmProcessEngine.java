@@ -1,0 +1,171 @@
+package io.helmop.operator.release;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.operator.config.HelmKubeconfig;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each install and upgrade in a {@link HelmWorker} child process, so that helmop can stop one whose
+ * HelmRelease has moved on instead of waiting for Helm's timeout. Renders, lints and uninstalls (quick, never
+ * waiting on the cluster for long) stay in this JVM. A side effect worth having: the native memory helm-java
+ * leaks per install or upgrade goes away with the child.
+ */
+public class HelmProcessEngine implements HelmEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(HelmProcessEngine.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How often a running operation checks whether it was superseded. */
+  private static final long POLL_MILLIS = 200;
+  /** A short-lived JVM: compile little, collect simply, stay small. */
+  private static final List<String> WORKER_JVM_OPTIONS =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx192m");
+
+  private final HelmJavaEngine inProcess;
+  private final HelmKubeconfig kubeconfig;
+  private final Path workDir;
+  /** Bounds the child processes (memory): operations beyond it wait for a free one. */
+  private final Semaphore slots;
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+  public HelmProcessEngine(HelmJavaEngine inProcess, HelmKubeconfig kubeconfig, Path workDir, int maxProcesses) {
+    this.inProcess = inProcess;
+    this.kubeconfig = kubeconfig;
+    this.workDir = workDir;
+    this.slots = new Semaphore(maxProcesses, true);
+  }
+
+  @Override
+  public void install(ReleaseRequest request, BooleanSupplier superseded) {
+    run(HelmWorker.Job.of(true, request, null, kubeconfig, workDir), superseded);
+  }
+
+  @Override
+  public void upgrade(ReleaseRequest request, String description, BooleanSupplier superseded) {
+    run(HelmWorker.Job.of(false, request, description, kubeconfig, workDir), superseded);
+  }
+
+  @Override
+  public void uninstall(String releaseName, String namespace) {
+    inProcess.uninstall(releaseName, namespace);
+  }
+
+  @Override
+  public String template(ReleaseRequest request) {
+    return inProcess.template(request);
+  }
+
+  @Override
+  public LintReport lint(ReleaseRequest request) {
+    return inProcess.lint(request);
+  }
+
+  /** Stops the operations still running (the operator is stopping; they would not be waited for anyway). */
+  public void close() {
+    running.forEach(Process::destroyForcibly);
+  }
+
+  private void run(HelmWorker.Job job, BooleanSupplier superseded) {
+    String operation = (job.install() ? "install" : "upgrade") + " of release " + job.releaseName();
+    try {
+      while (!slots.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        if (superseded.getAsBoolean()) {
+          throw new HelmStoppedException("helmop dropped the " + operation + " before it started, because its "
+              + "HelmRelease changed");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HelmException("interrupted while waiting to run Helm; the operator is stopping", e);
+    }
+    try {
+      runWorker(job, operation, superseded);
+    } finally {
+      slots.release();
+    }
+  }
+
+  private void runWorker(HelmWorker.Job job, String operation, BooleanSupplier superseded) {
+    Path jobFile = writeJob(job);
+    Process worker = null;
+    try {
+      worker = new ProcessBuilder(workerCommand(jobFile))
+          .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT)
+          .start(); // stdin stays a pipe: the worker exits when it closes (see HelmWorker)
+      running.add(worker);
+      while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        if (superseded.getAsBoolean()) {
+          worker.destroyForcibly().waitFor();
+          throw new HelmStoppedException("helmop stopped the " + operation + " because its HelmRelease changed");
+        }
+      }
+      int exit = worker.exitValue();
+      if (exit == HelmWorker.HELM_FAILED) {
+        throw new HelmException(Files.readString(HelmWorker.resultFile(jobFile)).strip(), null);
+      }
+      if (exit != 0) {
+        throw new HelmException("the Helm worker process exited with code " + exit + " (see the operator log)",
+            null);
+      }
+    } catch (IOException e) {
+      throw new HelmException("could not run the Helm worker process: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      worker.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new HelmException("interrupted while Helm was working; the operator is stopping", e);
+    } finally {
+      if (worker != null) {
+        running.remove(worker);
+      }
+      deleteQuietly(jobFile);
+      deleteQuietly(HelmWorker.resultFile(jobFile));
+    }
+  }
+
+  private Path writeJob(HelmWorker.Job job) {
+    try {
+      Files.createDirectories(workDir);
+      Path file = Files.createTempFile(workDir, "helm-job-", ".json",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      JSON.writeValue(file.toFile(), job);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write the Helm job file in " + workDir, e);
+    }
+  }
+
+  /** The same Java and the same classes as this operator (absolute paths: the worker may start elsewhere). */
+  private static List<String> workerCommand(Path jobFile) {
+    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+        .collect(Collectors.joining(File.pathSeparator));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WORKER_JVM_OPTIONS);
+    command.addAll(List.of("-cp", classPath, HelmWorker.class.getName(), jobFile.toString()));
+    return command;
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("Could not delete {}: {}", file, e.getMessage());
+    }
+  }
+}
