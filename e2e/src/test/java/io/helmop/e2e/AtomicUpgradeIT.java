@@ -180,7 +180,7 @@ class AtomicUpgradeIT extends OperatorTest {
     cluster.kubectl("rollout", "status", "deployment/ledger-service", "-n", ns, "--timeout=60s").orFail();
     assertThat(cluster.client().configMaps().inNamespace(ns).withName("ledger-service-extra").get()).isNull();
     assertThat(awaitEvents(ns, "ledger", "Superseded")).filteredOn(e -> "Superseded".equals(e.getReason()))
-        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("instead of waiting for its timeout")
+        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("stopped the upgrade of release ledger")
             .contains("Revision 2 is marked failed"));
   }
 

@@ -84,8 +84,8 @@ public class HelmProcessEngine implements HelmEngine {
     try {
       while (!slots.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         if (superseded.getAsBoolean()) {
-          throw new HelmStoppedException("helmop dropped the " + operation + " before it started, because its "
-              + "HelmRelease changed");
+          throw new HelmStoppedException("helmop dropped the " + operation + ", which was waiting for a free Helm "
+              + "process");
         }
       }
     } catch (InterruptedException e) {
@@ -111,7 +111,7 @@ public class HelmProcessEngine implements HelmEngine {
       while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         if (superseded.getAsBoolean()) {
           worker.destroyForcibly().waitFor();
-          throw new HelmStoppedException("helmop stopped the " + operation + " because its HelmRelease changed");
+          throw new HelmStoppedException("helmop stopped the " + operation + " rather than wait for Helm's timeout");
         }
       }
       int exit = worker.exitValue();

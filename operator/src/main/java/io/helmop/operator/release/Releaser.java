@@ -18,7 +18,7 @@ public class Releaser {
   public static final String INSTALL_FAILED = "InstallFailed";
   public static final String UPGRADE_FAILED = "UpgradeFailed";
 
-  public static final String SUPERSEDED = "Superseded";
+  private static final String SUPERSEDED = "Superseded";
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
@@ -117,9 +117,9 @@ public class Releaser {
       undone = " Revision " + stopped.get().revision() + " is marked failed.";
     }
     LOG.info("{}.{}", stop.getMessage(), undone);
-    return ReconcileFailure.waiting(SUPERSEDED, "A newer generation of the HelmRelease arrived while Helm was "
-        + "working on chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + " instead of "
-        + "waiting for its timeout." + undone + " The newer generation is released next.");
+    return ReconcileFailure.waiting(SUPERSEDED, "A newer generation of the HelmRelease arrived while helmop was "
+        + "releasing chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + "." + undone
+        + " The newer generation is released next.");
   }
 
   /**
