@@ -25,6 +25,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -63,15 +64,9 @@ public class GitChartSource {
     String url = source.getUrl();
     String ref = source.getRef() == null || source.getRef().isBlank() ? "main" : source.getRef();
     String folder = normalise(source.getPath());
-    boolean overSsh = GitSsh.isSsh(url);
-    if (!overSsh && credentials.hasTlsMaterial()) {
-      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret() + " (spec.chart.secretRef) "
-          + "holds caFile or certFile/keyFile, which helmop does not use for Git yet: Git sources take username and "
-          + "password only, and the JVM's trusted CAs.");
-    }
     String mirrorKey = url + " with " + credentials;
     synchronized (mirrorKey.intern()) {
-      try (GitSsh ssh = overSsh ? GitSsh.open(url, credentials, mirrors.resolve("ssh-home")) : null;
+      try (GitSsh ssh = GitSsh.isSsh(url) ? GitSsh.open(url, credentials, mirrors.resolve("ssh-home")) : null;
           Git git = mirror(url, mirrorKey, credentials, ssh, refreshInterval);
           RevWalk walk = new RevWalk(git.getRepository())) {
         RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
@@ -110,11 +105,13 @@ public class GitChartSource {
     Path dir = mirrors.resolve(sha256(mirrorKey));
     CredentialsProvider login = credentials.hasBasicAuth() && ssh == null
         ? new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password()) : null;
+    TransportConfigCallback transport = ssh != null ? ssh
+        : credentials.hasTlsMaterial() ? GitTls.of(credentials) : null;
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(mirrors);
       try {
         Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(ssh).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
         fetchedAt.put(mirrorKey, clock.instant());
         return git;
       } catch (GitAPIException | RuntimeException e) {
@@ -128,7 +125,7 @@ public class GitChartSource {
     if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
       try {
         git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(ssh).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
       } catch (GitAPIException | RuntimeException e) {
         git.close();
         throwIfHostKeyRefused(ssh, url, credentials, e);

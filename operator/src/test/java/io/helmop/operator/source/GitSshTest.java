@@ -50,13 +50,9 @@ class GitSshTest {
 
   @BeforeEach
   void serve() throws Exception {
+    Path repositories = GitCredentialsTest.chartRepository(dir);
     work = dir.resolve("work");
-    Files.createDirectories(work.resolve("charts/hello"));
-    Files.writeString(work.resolve("charts/hello/Chart.yaml"), "apiVersion: v2\nname: hello\nversion: 0.3.0\n");
-    run(dir, "git", "init", "-q", "-b", "main", work.toString());
-    commit("chart");
-    run(dir, "git", "clone", "-q", "--bare", work.toString(), dir.resolve("repos/charts.git").toString());
-    server = new GitSshServer(dir.resolve("repos"), keys.resolve("host"), keys.resolve("id_ed25519.pub"));
+    server = new GitSshServer(repositories, keys.resolve("host"), keys.resolve("id_ed25519.pub"));
     knownHosts = run(dir, "ssh-keyscan", "-p", String.valueOf(server.port()), "-t", "ed25519", "127.0.0.1");
   }
 
@@ -87,7 +83,7 @@ class GitSshTest {
     assertThat(git.resolve(source(), INTERVAL, credentials).nameAndVersion()).isEqualTo("hello-0.3.0");
 
     Files.writeString(work.resolve("charts/hello/Chart.yaml"), "apiVersion: v2\nname: hello\nversion: 0.4.0\n");
-    commit("0.4.0");
+    GitCredentialsTest.commit(work, "0.4.0");
     run(work, "git", "push", "-q", dir.resolve("repos/charts.git").toString(), "main");
     clock.advance(INTERVAL.minusSeconds(1));
     assertThat(git.resolve(source(), INTERVAL, credentials).nameAndVersion()).isEqualTo("hello-0.3.0");
@@ -113,8 +109,7 @@ class GitSshTest {
   void anEncryptedKeyOpensWithTheSecretsPasswordAndIsRefusedWithoutIt() throws Exception {
     var rsaServer = new GitSshServer(dir.resolve("repos"), keys.resolve("host"), keys.resolve("encrypted.pub"));
     try (rsaServer) {
-      GitSource source = source();
-      source.setUrl(rsaServer.url("charts.git"));
+      GitSource source = GitCredentialsTest.source(rsaServer.url("charts.git"));
       String rsaKnownHosts = run(dir, "ssh-keyscan", "-p", String.valueOf(rsaServer.port()), "-t", "ed25519",
           "127.0.0.1");
       var withPassword = new RepositoryCredentials("apps/git-ssh", null, PASSPHRASE, null, null, null,
@@ -175,15 +170,11 @@ class GitSshTest {
   }
 
   GitSource source() {
-    GitSource source = new GitSource();
-    source.setUrl(server.url("charts.git"));
-    source.setRef("main");
-    source.setPath("charts/hello");
-    return source;
+    return GitCredentialsTest.source(server.url("charts.git"));
   }
 
   GitChartSource git(Clock clock) {
-    return new GitChartSource(dir.resolve("mirrors"), new ChartCache(dir.resolve("cache"), 1 << 30), clock);
+    return GitCredentialsTest.git(dir, clock);
   }
 
   static RepositoryCredentials ssh(String identity, String knownHosts) {
@@ -198,11 +189,6 @@ class GitSshTest {
   static Path keyPair(String name, String type, String passphrase) throws Exception {
     run(keys, "ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", name, "-f", keys.resolve(name).toString());
     return keys.resolve(name);
-  }
-
-  void commit(String message) throws Exception {
-    run(work, "git", "add", "-A");
-    run(work, "git", "-c", "user.email=ci@helmop.io", "-c", "user.name=ci", "commit", "-q", "-m", message);
   }
 
   static String run(Path workDir, String... command) throws Exception {
