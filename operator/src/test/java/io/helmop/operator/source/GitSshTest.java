@@ -96,6 +96,18 @@ class GitSshTest {
   }
 
   @Test
+  void aKnownHostsLineWithAHashedHostNameIsMatched() throws Exception {
+    Path file = dir.resolve("known_hosts");
+    Files.writeString(file, knownHosts);
+    run(dir, "ssh-keygen", "-q", "-H", "-f", file.toString());
+    String hashed = Files.readString(file);
+    assertThat(hashed).startsWith("|1|").doesNotContain("127.0.0.1");
+
+    assertThat(git(Clock.systemUTC()).resolve(source(), INTERVAL, ssh(identity, hashed)).nameAndVersion())
+        .isEqualTo("hello-0.3.0");
+  }
+
+  @Test
   void aKeyTheServerDoesNotKnowGivesGitAuthFailedWithoutTheKey() {
     assertThatThrownBy(() -> git(Clock.systemUTC()).resolve(source(), INTERVAL, ssh(wrongIdentity, knownHosts)))
         .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("GitAuthFailed"))
