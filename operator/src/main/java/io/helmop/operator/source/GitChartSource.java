@@ -44,6 +44,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * folder at the resolved commit is packaged into a deterministic archive (sorted entries, fixed times), so the
  * same commit always gives the same digest and a new commit that does not touch the chart makes no revision.
  * Mirrors are kept per Secret, so a release without a private repository's credentials never reads its mirror.
+ * Over SSH ({@link GitSsh}) and HTTPS with TLS material ({@link GitTls}), each clone or fetch gets the Secret's
+ * material on its own transport, never through JGit's process-wide defaults.
  */
 public class GitChartSource {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -83,20 +85,14 @@ public class GitChartSource {
         return new ResolvedChart(name, metadata.path("version").asText(), metadata.path("appVersion").asText(""),
             stored.path(), stored.digest());
       } catch (IOException | GitAPIException | RuntimeException e) {
-        throw unavailable(url, ref, credentials, e);
+        if (isAuthFailure(e)) {
+          throw authFailed(url, credentials, e);
+        }
+        throw ReconcileFailure.retryable("GitUnavailable", "Cannot read " + url + " (spec.chart.git.url) at "
+            + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+            + ". helmop retries with backoff.", e);
       }
     }
-  }
-
-  /** Why a clone or fetch failed, in the words a user acts on. */
-  private static ReconcileFailure unavailable(String url, String ref, RepositoryCredentials credentials,
-      Exception e) {
-    if (isAuthFailure(e)) {
-      return authFailed(url, credentials, e);
-    }
-    return ReconcileFailure.retryable("GitUnavailable", "Cannot read " + url + " (spec.chart.git.url) at "
-        + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-        + ". helmop retries with backoff.", e);
   }
 
   /** A bare mirror of the repository, fetched when older than the interval. */

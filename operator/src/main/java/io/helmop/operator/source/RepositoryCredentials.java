@@ -55,7 +55,11 @@ public record RepositoryCredentials(String secret, String username, String passw
           + "does not exist: create it (keys username/password, caFile, certFile/keyFile, or identity and "
           + "known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
-    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    return of(name, secret.getData() == null ? Map.of() : secret.getData());
+  }
+
+  /** The credentials in a Secret's data (base64 values); name is namespace/name, for messages. */
+  static RepositoryCredentials of(String name, Map<String, String> data) throws ReconcileFailure {
     String username = decoded(data, "username");
     String password = decoded(data, "password");
     String identity = decoded(data, "identity");
