@@ -26,8 +26,9 @@ public class ChartSpec {
   @JsonPropertyDescription("A Secret in the HelmRelease's namespace with the repository's credentials: "
       + "`username` and `password` for basic auth (a Helm repository, an OCI registry or its token service, Git "
       + "over HTTP(S)), `caFile` (PEM) for a repository whose TLS certificate a private CA signed, `certFile` and "
-      + "`keyFile` (PEM) for a repository that asks for a client certificate (not for Git). Credentials go only "
-      + "to the repository's own host.")
+      + "`keyFile` (PEM) for a repository that asks for a client certificate; for Git over SSH `identity` (the "
+      + "private key), `known_hosts` (the server's host keys, required) and `password` if the key is encrypted. "
+      + "Credentials go only to the repository's own host.")
   private SecretReference secretRef;
 
   public SecretReference getSecretRef() { return secretRef; }

@@ -8,7 +8,8 @@ import io.fabric8.generator.annotation.Required;
 /** A chart kept in a folder of a Git repository. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GitSource {
-  @JsonPropertyDescription("URL of the Git repository (https://, http://, git://).")
+  @JsonPropertyDescription("URL of the Git repository: https://, http://, git://, or over SSH ssh://git@host/path "
+      + "and scp-like git@host:path (SSH needs spec.chart.secretRef with identity and known_hosts).")
   @Required
   private String url;
 

@@ -22,7 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.SshException;
 import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -41,6 +44,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * folder at the resolved commit is packaged into a deterministic archive (sorted entries, fixed times), so the
  * same commit always gives the same digest and a new commit that does not touch the chart makes no revision.
  * Mirrors are kept per Secret, so a release without a private repository's credentials never reads its mirror.
+ * Over SSH ({@link GitSsh}) and HTTPS with TLS material ({@link GitTls}), each clone or fetch gets the Secret's
+ * material on its own transport, never through JGit's process-wide defaults.
  */
 public class GitChartSource {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -61,14 +66,10 @@ public class GitChartSource {
     String url = source.getUrl();
     String ref = source.getRef() == null || source.getRef().isBlank() ? "main" : source.getRef();
     String folder = normalise(source.getPath());
-    if (credentials.hasTlsMaterial()) {
-      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret() + " (spec.chart.secretRef) "
-          + "holds caFile or certFile/keyFile, which helmop does not use for Git yet: Git sources take username and "
-          + "password only, and the JVM's trusted CAs.");
-    }
     String mirrorKey = url + " with " + credentials;
     synchronized (mirrorKey.intern()) {
-      try (Git git = mirror(url, mirrorKey, credentials, refreshInterval);
+      try (GitSsh ssh = GitSsh.isSsh(url) ? GitSsh.open(url, credentials, mirrors.resolve("ssh-home")) : null;
+          Git git = mirror(url, mirrorKey, credentials, ssh, refreshInterval);
           RevWalk walk = new RevWalk(git.getRepository())) {
         RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
         Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder);
@@ -95,20 +96,23 @@ public class GitChartSource {
   }
 
   /** A bare mirror of the repository, fetched when older than the interval. */
-  private Git mirror(String url, String mirrorKey, RepositoryCredentials credentials, Duration refreshInterval)
-      throws IOException, GitAPIException {
+  private Git mirror(String url, String mirrorKey, RepositoryCredentials credentials, GitSsh ssh,
+      Duration refreshInterval) throws IOException, GitAPIException, ReconcileFailure {
     Path dir = mirrors.resolve(sha256(mirrorKey));
-    CredentialsProvider login = credentials.hasBasicAuth()
+    CredentialsProvider login = credentials.hasBasicAuth() && ssh == null
         ? new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password()) : null;
+    TransportConfigCallback transport = ssh != null ? ssh
+        : credentials.hasTlsMaterial() ? GitTls.of(credentials) : null;
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(mirrors);
       try {
         Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true)
-            .setCredentialsProvider(login).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
         fetchedAt.put(mirrorKey, clock.instant());
         return git;
       } catch (GitAPIException | RuntimeException e) {
         FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.IGNORE_ERRORS); // clone again next time
+        throwIfHostKeyRefused(ssh, url, credentials, e);
         throw e;
       }
     }
@@ -117,9 +121,10 @@ public class GitChartSource {
     if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
       try {
         git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true)
-            .setCredentialsProvider(login).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
       } catch (GitAPIException | RuntimeException e) {
         git.close();
+        throwIfHostKeyRefused(ssh, url, credentials, e);
         throw e;
       }
       fetchedAt.put(mirrorKey, clock.instant());
@@ -127,9 +132,22 @@ public class GitChartSource {
     return git;
   }
 
-  /** JGit's words for a 401/403 over HTTP, with or without credentials. */
+  /** JGit reports a refused host key as a failed connection; the known_hosts check knows better. */
+  private static void throwIfHostKeyRefused(GitSsh ssh, String url, RepositoryCredentials credentials,
+      Exception e) throws ReconcileFailure {
+    ReconcileFailure refused = ssh == null ? null : ssh.hostKeyRefusal(url, credentials, e);
+    if (refused != null) {
+      throw refused;
+    }
+  }
+
+  /** JGit's words for a 401/403 over HTTP, with or without credentials; sshd's code for a refused key. */
   private static boolean isAuthFailure(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SshException ssh
+          && ssh.getDisconnectCode() == SshConstants.SSH2_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE) {
+        return true;
+      }
       String message = String.valueOf(t.getMessage());
       if (message.contains("not authorized") || message.contains("no CredentialsProvider")
           || message.contains("authentication not supported")) {
@@ -140,7 +158,10 @@ public class GitChartSource {
   }
 
   private static ReconcileFailure authFailed(String url, RepositoryCredentials credentials, Exception e) {
-    String what = credentials.hasBasicAuth()
+    String what = GitSsh.isSsh(url)
+        ? "refused the key identity of Secret " + credentials.secret() + " named in spec.chart.secretRef: fix the "
+            + "Secret's identity, or give its public key read access (a deploy key)"
+        : credentials.hasBasicAuth()
         ? "refused the " + credentials + " named in spec.chart.secretRef: fix the Secret's username and password"
         : "requires credentials: set spec.chart.secretRef to a Secret with username and password";
     return ReconcileFailure.retryable("GitAuthFailed", "Git repository " + url + " (spec.chart.git.url) " + what

@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HttpClients {
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
-  /** TLS material that cannot be read stalls the release: retrying cannot fix the Secret. */
   HttpClient forTls(RepositoryCredentials credentials, HttpClient.Redirect redirect) throws ReconcileFailure {
     String key = redirect + ":" + digest(credentials.caPem(), credentials.certPem(), credentials.keyPem());
     HttpClient client = clients.get(key);
@@ -27,13 +26,7 @@ final class HttpClients {
         .connectTimeout(Duration.ofSeconds(10))
         .followRedirects(redirect);
     if (credentials.hasTlsMaterial()) {
-      try {
-        builder.sslContext(RepositoryTls.sslContext(credentials.caPem(), credentials.certPem(),
-            credentials.keyPem()));
-      } catch (IllegalArgumentException e) {
-        throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret()
-            + " (spec.chart.secretRef): " + e.getMessage() + ".");
-      }
+      builder.sslContext(RepositoryTls.sslContext(credentials));
     }
     return clients.computeIfAbsent(key, k -> builder.build());
   }

@@ -11,11 +11,21 @@ import java.util.Map;
 
 /**
  * Credentials for a chart repository, from the Secret named by spec.chart.secretRef. {@link #toString()} never
- * shows the password: this object may end up in a log line by accident, its contents must not.
+ * shows the password or a key: this object may end up in a log line by accident, its contents must not.
+ *
+ * <p>For Git over SSH, {@code sshIdentity} is the private key (Secret key {@code identity}), {@code knownHosts}
+ * the server's host keys (Secret key {@code known_hosts}) and {@code password} the key's passphrase, the names
+ * Flux uses, so one Secret serves both.
  */
 public record RepositoryCredentials(String secret, String username, String password, String caPem,
-    String certPem, String keyPem) {
+    String certPem, String keyPem, String sshIdentity, String knownHosts) {
   public static final RepositoryCredentials NONE = new RepositoryCredentials(null, null, null, null, null, null);
+
+  /** Basic auth and TLS material, no SSH key. */
+  public RepositoryCredentials(String secret, String username, String password, String caPem, String certPem,
+      String keyPem) {
+    this(secret, username, password, caPem, certPem, keyPem, null, null);
+  }
 
   public boolean hasBasicAuth() {
     return username != null && password != null;
@@ -42,13 +52,19 @@ public record RepositoryCredentials(String secret, String username, String passw
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
     if (secret == null) {
       throw ReconcileFailure.retryable("CredentialsNotFound", "Secret " + name + " named in spec.chart.secretRef "
-          + "does not exist: create it (keys username/password, caFile, certFile/keyFile). helmop retries with "
-          + "backoff.", null);
+          + "does not exist: create it (keys username/password, caFile, certFile/keyFile, or identity and "
+          + "known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
-    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    return of(name, secret.getData() == null ? Map.of() : secret.getData());
+  }
+
+  /** The credentials in a Secret's data (base64 values); name is namespace/name, for messages. */
+  static RepositoryCredentials of(String name, Map<String, String> data) throws ReconcileFailure {
     String username = decoded(data, "username");
     String password = decoded(data, "password");
-    if ((username == null) != (password == null)) {
+    String identity = decoded(data, "identity");
+    // with an SSH key, a password alone is the key's passphrase
+    if ((username == null) != (password == null) && (identity == null || username != null)) {
       throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + name + " (spec.chart.secretRef) has "
           + (username == null ? "a password but no username" : "a username but no password")
           + ": basic auth needs both keys, username and password.");
@@ -60,7 +76,8 @@ public record RepositoryCredentials(String secret, String username, String passw
           + (certPem == null ? "a keyFile but no certFile" : "a certFile but no keyFile")
           + ": a client certificate needs both keys, certFile and keyFile (PEM).");
     }
-    return new RepositoryCredentials(name, username, password, decoded(data, "caFile"), certPem, keyPem);
+    return new RepositoryCredentials(name, username, password, decoded(data, "caFile"), certPem, keyPem, identity,
+        decoded(data, "known_hosts"));
   }
 
   private static String decoded(Map<String, String> data, String key) {

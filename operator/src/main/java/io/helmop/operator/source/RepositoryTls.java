@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.ReconcileFailure;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,8 +16,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -33,14 +36,31 @@ final class RepositoryTls {
 
   private RepositoryTls() {}
 
-  static SSLContext sslContext(String caPem, String certPem, String keyPem) {
+  /** Key and trust managers from the Secret; null for the JVM's own where the Secret has none. */
+  record Managers(KeyManager[] keys, TrustManager[] trust) {}
+
+  /** PEM that cannot be read stalls the release: retrying cannot fix the Secret. */
+  static Managers managers(RepositoryCredentials credentials) throws ReconcileFailure {
+    try {
+      return new Managers(
+          credentials.certPem() == null ? null
+              : clientKeys(credentials.certPem(), credentials.keyPem()).getKeyManagers(),
+          credentials.caPem() == null ? null : trusted(credentials.caPem()).getTrustManagers());
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      String problem = e instanceof IllegalArgumentException ? e.getMessage() : "cannot set up TLS: " + e.getMessage();
+      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret()
+          + " (spec.chart.secretRef): " + problem + ".");
+    }
+  }
+
+  static SSLContext sslContext(RepositoryCredentials credentials) throws ReconcileFailure {
+    Managers managers = managers(credentials);
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(certPem == null ? null : clientKeys(certPem, keyPem).getKeyManagers(),
-          caPem == null ? null : trusted(caPem).getTrustManagers(), null);
+      context.init(managers.keys(), managers.trust(), null);
       return context;
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+      throw new IllegalStateException("the JVM offers no TLS", e);
     }
   }
 

@@ -44,6 +44,7 @@ class ClientCertificateTest {
   static String clientKeyPem;
   @TempDir Path dir;
   HttpsServer server;
+  HttpsConfigurator mutualTls;
 
   /** Once for the class: keytool takes seconds per RSA key pair. */
   @BeforeAll
@@ -71,15 +72,15 @@ class ClientCertificateTest {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
 
-    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(tls) {
+    mutualTls = new HttpsConfigurator(tls) {
       @Override
       public void configure(HttpsParameters params) {
         SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
         parameters.setNeedClientAuth(true);
         params.setSSLParameters(parameters);
       }
-    });
+    };
+    server = httpsServer();
     FakeOciRegistry registry = new FakeOciRegistry();
     registry.push("1.0.0", "1.0.0", ARCHIVE);
     server.createContext("/v2/", registry);
@@ -139,6 +140,32 @@ class ClientCertificateTest {
         .hasMessageContaining("spec.chart.secretRef").hasMessageContaining("keyFile")
         .hasMessageContaining("ENCRYPTED PRIVATE KEY")
         .hasMessageNotContaining("c2VjcmV0LWtleS1ieXRlcw");
+  }
+
+  @Test
+  void aGitRepositoryOverHttpsTrustsTheSecretsCaAndGetsItsClientCertificate() throws Exception {
+    HttpsServer https = httpsServer();
+    try (var git = new GitHttpServer(https, GitCredentialsTest.chartRepository(dir), "reader", "token")) {
+      var credentials = new RepositoryCredentials("apps/git-tls", "reader", "token", serverCaPem, clientCertPem,
+          clientKeyPem);
+      ResolvedChart chart = GitCredentialsTest.git(dir, Clock.systemUTC())
+          .resolve(GitCredentialsTest.source(git.url("charts.git")), Duration.ofMinutes(10), credentials);
+      assertThat(chart.nameAndVersion()).isEqualTo("hello-0.3.0");
+
+      // the JVM does not trust the private CA: the Secret's caFile is what made the resolve work
+      var withoutTls = new RepositoryCredentials("apps/git", "reader", "token", null, null, null);
+      assertThatThrownBy(() -> GitCredentialsTest.git(dir, Clock.systemUTC())
+          .resolve(GitCredentialsTest.source(git.url("charts.git")), Duration.ofMinutes(10), withoutTls))
+          .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("GitUnavailable"))
+          .hasMessageNotContaining("token");
+    }
+  }
+
+  /** An HTTPS server on 127.0.0.1 with the server certificate, asking for the client certificate. */
+  private HttpsServer httpsServer() throws java.io.IOException {
+    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(mutualTls);
+    return https;
   }
 
   private static KeyStore keyPair(String alias, String dname, String extension) throws Exception {

@@ -23,14 +23,26 @@ class GitCredentialsTest {
 
   @BeforeEach
   void serve() throws Exception {
+    server = new GitHttpServer(chartRepository(dir), "reader", PASSWORD);
+  }
+
+  /**
+   * A working copy dir/work with chart hello 0.3.0 in charts/hello on branch main, cloned bare into
+   * dir/repos/charts.git; returns dir/repos, the folder a Git server serves.
+   */
+  static Path chartRepository(Path dir) throws Exception {
     Path work = dir.resolve("work");
     Files.createDirectories(work.resolve("charts/hello"));
     Files.writeString(work.resolve("charts/hello/Chart.yaml"), "apiVersion: v2\nname: hello\nversion: 0.3.0\n");
     git(dir, "init", "-q", "-b", "main", work.toString());
-    git(work, "add", "-A");
-    git(work, "-c", "user.email=ci@helmop.io", "-c", "user.name=ci", "commit", "-q", "-m", "chart");
+    commit(work, "chart");
     git(dir, "clone", "-q", "--bare", work.toString(), dir.resolve("repos/charts.git").toString());
-    server = new GitHttpServer(dir.resolve("repos"), "reader", PASSWORD);
+    return dir.resolve("repos");
+  }
+
+  static void commit(Path work, String message) throws Exception {
+    git(work, "add", "-A");
+    git(work, "-c", "user.email=ci@helmop.io", "-c", "user.name=ci", "commit", "-q", "-m", message);
   }
 
   @AfterEach
@@ -39,16 +51,24 @@ class GitCredentialsTest {
   }
 
   GitSource source() {
+    return source(server.url("charts.git"));
+  }
+
+  /** The chart of {@link #chartRepository}. */
+  static GitSource source(String url) {
     GitSource source = new GitSource();
-    source.setUrl(server.url("charts.git"));
+    source.setUrl(url);
     source.setRef("main");
     source.setPath("charts/hello");
     return source;
   }
 
   GitChartSource git() {
-    return new GitChartSource(dir.resolve("mirrors"), new ChartCache(dir.resolve("cache"), 1 << 30),
-        Clock.systemUTC());
+    return git(dir, Clock.systemUTC());
+  }
+
+  static GitChartSource git(Path dir, Clock clock) {
+    return new GitChartSource(dir.resolve("mirrors"), new ChartCache(dir.resolve("cache"), 1 << 30), clock);
   }
 
   static RepositoryCredentials credentials(String password) {
@@ -75,7 +95,7 @@ class GitCredentialsTest {
         .hasMessageContaining("requires credentials").hasMessageContaining("spec.chart.secretRef");
   }
 
-  private static void git(Path workDir, String... args) throws Exception {
+  static void git(Path workDir, String... args) throws Exception {
     var command = new java.util.ArrayList<>(java.util.List.of("git"));
     command.addAll(java.util.List.of(args));
     Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();

@@ -2,6 +2,7 @@ package io.helmop.operator.source;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,16 +23,23 @@ final class GitHttpServer implements AutoCloseable {
   private final String requiredAuthorization;
 
   GitHttpServer(Path projectRoot, String username, String password) throws IOException {
+    this(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0), projectRoot, username,
+        password);
+  }
+
+  /** On a server of the test's making, e.g. HTTPS that asks for a client certificate. */
+  GitHttpServer(HttpServer server, Path projectRoot, String username, String password) {
     this.projectRoot = projectRoot;
     this.requiredAuthorization = "Basic " + Base64.getEncoder()
         .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this.server = server;
     server.createContext("/", this::handle);
     server.start();
   }
 
   String url(String repository) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + repository;
+    return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort()
+        + "/" + repository;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
