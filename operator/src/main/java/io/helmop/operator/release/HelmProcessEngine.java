@@ -35,6 +35,9 @@ public class HelmProcessEngine implements HelmEngine {
   private static final List<String> WORKER_JVM_OPTIONS =
       List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx192m");
 
+  private static final List<String> JVM_OPTION_VARIABLES =
+      List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
+
   private final HelmJavaEngine inProcess;
   private final HelmKubeconfig kubeconfig;
   private final Path workDir;
@@ -103,10 +106,12 @@ public class HelmProcessEngine implements HelmEngine {
     Path jobFile = writeJob(job);
     Process worker = null;
     try {
-      worker = new ProcessBuilder(workerCommand(jobFile))
+      ProcessBuilder builder = new ProcessBuilder(workerCommand(jobFile))
           .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .start(); // stdin stays a pipe: the worker exits when it closes (see HelmWorker)
+          .redirectError(ProcessBuilder.Redirect.INHERIT); // stdin stays a pipe: the worker exits when it closes
+      // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
+      JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
+      worker = builder.start();
       running.add(worker);
       while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         if (superseded.getAsBoolean()) {

@@ -15,12 +15,13 @@ import org.slf4j.MDC;
  * cannot be interrupted inside the JVM (its Go code waits on a context nobody can cancel), but a process can
  * be stopped. The job comes from the file named by the only argument.
  *
- * <p>Exit 0: done. Exit 1: Helm failed, its message is in the result file. Exit 3: the operator went away
- * (its end of stdin closed), so this operation must not outlive it. Anything else: the worker crashed.
+ * <p>Exit 0: done. Exit 70: Helm failed, its message is in the result file. Exit 71: the operator went away
+ * (its end of stdin closed), so this operation must not outlive it. Anything else: the worker crashed (a JVM
+ * that cannot start exits with 1, hence codes of their own).
  */
 public final class HelmWorker {
-  static final int HELM_FAILED = 1;
-  static final int OPERATOR_GONE = 3;
+  static final int HELM_FAILED = 70;
+  static final int OPERATOR_GONE = 71;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One install or upgrade; values may hold secrets, so the file is readable by the operator's user only. */

@@ -1,0 +1,121 @@
+package io.helmop.operator.release;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.helmop.operator.config.HelmKubeconfig;
+import io.helmop.operator.lifecycle.SignalHandlers;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Installs run in a child process that helmop can stop. The "API servers" here are sockets on 127.0.0.1: a
+ * closed port (Helm fails at once) and one that accepts connections and never answers (Helm would wait).
+ */
+class HelmProcessEngineTest {
+  @TempDir Path dir;
+
+  @Test
+  void helmsOwnFailureComesBackFromTheWorker() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    HelmProcessEngine helm = engine(closedPort);
+
+    assertThatThrownBy(() -> helm.install(request(), () -> false))
+        .isInstanceOf(HelmException.class)
+        .isNotInstanceOf(HelmStoppedException.class)
+        .hasMessageContaining("127.0.0.1:" + closedPort)
+        .hasMessageContaining("connection refused");
+    assertThat(Files.list(dir.resolve("work"))).as("job files hold values: removed after the call").isEmpty();
+  }
+
+  @Test
+  void anInstallThatIsSupersededIsStoppedAndItsProcessEnds() throws Exception {
+    try (SilentServer server = new SilentServer()) {
+      HelmProcessEngine helm = engine(server.port());
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> helm.install(request(), () -> System.nanoTime() - started > 2_000_000_000L))
+          .isInstanceOf(HelmStoppedException.class)
+          .hasMessageContaining("stopped the install of release web");
+      System.out.printf("superseded install stopped %d ms after it started (Helm was waiting on a silent API "
+          + "server, timeout 5 min)%n", (System.nanoTime() - started) / 1_000_000);
+      assertThat(server.connections).as("Helm was at work when it was stopped").isNotEmpty();
+      assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();
+    }
+  }
+
+  private HelmProcessEngine engine(int apiServerPort) throws IOException {
+    Path kubeconfig = dir.resolve("kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: local, cluster: {server: "http://127.0.0.1:%d"}}]
+        users: [{name: local, user: {token: not-a-real-token}}]
+        contexts: [{name: local, context: {cluster: local, user: local}}]
+        current-context: local
+        """.formatted(apiServerPort));
+    HelmKubeconfig config = HelmKubeconfig.fromFile(kubeconfig);
+    Path work = dir.resolve("work");
+    return new HelmProcessEngine(new HelmJavaEngine(config, SignalHandlers.captureJvmHandlers(), work), config,
+        work, 1);
+  }
+
+  private ReleaseRequest request() throws IOException {
+    Path chart = dir.resolve("chart");
+    Files.createDirectories(chart.resolve("templates"));
+    Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.0.0\n");
+    Files.writeString(chart.resolve("templates/configmap.yaml"), """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: web}
+        data: {message: {{ .Values.message | quote }}}
+        """);
+    return new ReleaseRequest("web", "apps", chart, Map.of("message", "hello"), true, true, Duration.ofMinutes(5),
+        false, true);
+  }
+
+  /** Accepts connections and never answers: a client without a deadline waits forever. */
+  static final class SilentServer implements AutoCloseable {
+    final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    final List<Socket> connections = new CopyOnWriteArrayList<>();
+    final Thread acceptor = new Thread(() -> {
+      try {
+        while (true) {
+          connections.add(socket.accept());
+        }
+      } catch (IOException closed) {
+        // the test is over
+      }
+    });
+
+    SilentServer() throws IOException {
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      for (Socket connection : connections) {
+        connection.close();
+      }
+    }
+  }
+}
