@@ -1,8 +1,5 @@
 package io.helmop.operator;
 
-import io.fabric8.kubernetes.api.model.Condition;
-import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
-import io.helmop.api.v1alpha1.DriftedObject;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.LastAttempt;
@@ -11,9 +8,9 @@ import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
-import io.helmop.operator.drift.DriftDescriptions;
 import io.helmop.operator.drift.IgnoreRules;
 import io.helmop.operator.drift.ManagedObjectWatcher;
+import io.helmop.operator.drift.SelfHeal;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
@@ -77,6 +74,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final Remediation remediation;
   private final Rollbacks rollbacks;
   private final DriftCheck drift;
+  private final SelfHeal selfHeal;
   private final ManagedObjectWatcher managedObjects;
 
   public HelmReleaseReconciler(ReleasePlanner planner, ReleaseRecords records, Preflight preflight,
@@ -96,6 +94,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.remediation = remediation;
     this.rollbacks = rollbacks;
     this.drift = drift;
+    this.selfHeal = new SelfHeal(drift, statuses, statusWriter, events);
     this.managedObjects = managedObjects;
   }
 
@@ -126,7 +125,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
       if (rollbacks.holds(release, desired, history)) {
         release = rollbacks.keep(release, history, context);
-        return rescheduleAfter(interval, keepInSync(release, release.getStatus(), history.get(0), ignore, context));
+        return rescheduleAfter(interval, selfHeal.keepInSync(release, release.getStatus(), history.get(0), ignore, context));
       }
       boolean changed = !isApplied(release, desired, history);
       if (changed) {
@@ -147,7 +146,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         history = records.history(desired.namespace(), desired.releaseName());
       }
       HelmReleaseStatus released = released(release, desired, history, changed);
-      return rescheduleAfter(interval, keepInSync(release, released, history.get(0), ignore, context));
+      return rescheduleAfter(interval, selfHeal.keepInSync(release, released, history.get(0), ignore, context));
     } catch (ReconcileFailure failure) {
       // recorded against the resource as this reconcile left it (it may have written "Progressing")
       recordFailure(release, failure, context);
@@ -265,86 +264,6 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
     }
     return statuses.released(release, reason, deployed, history, desired.digest());
-  }
-
-  /**
-   * Drift detection and self-heal: reports objects that differ from the deployed revision's manifest and, in
-   * mode Enabled, re-applies them. Returns when to look again if a contested correction has to wait.
-   */
-  private Optional<Duration> keepInSync(HelmRelease release, HelmReleaseStatus base, ReleaseRecord deployed,
-      IgnoreRules ignore, Context<HelmRelease> context) {
-    Mode mode = DriftCheck.mode(release);
-    if (mode == Mode.Disabled) {
-      drift.forget(release);
-      statusWriter.write(release, statuses.driftUnchecked(base), context);
-      return Optional.empty();
-    }
-    DriftCheck.DriftFindings findings = drift.detect(release, deployed, ignore);
-    if (findings.isEmpty()) {
-      statusWriter.write(release, statuses.drift(release, base, false, "NoDrift", "The objects of revision "
-          + deployed.revision() + " match the release.", List.of()), context);
-      return Optional.empty();
-    }
-    String found = findings.describe();
-    List<DriftedObject> objects = DriftDescriptions.forStatus(findings.drifted());
-    String action = mode == Mode.Enabled ? "; helmop re-applies the release's objects"
-        : "; spec.driftDetection.mode is Warn: not corrected";
-    HelmRelease written;
-    if (alreadyReported(release, objects, mode)) {
-      written = statusWriter.write(release, base, context);
-    } else {
-      written = statusWriter.write(release, statuses.drift(release, base, true, "DriftDetected", found + action,
-          objects), context);
-      if (written != release) {
-        events.warning(release, "DriftDetected", "Drift detected: " + found + action);
-      }
-    }
-    if (mode == Mode.Warn) {
-      return Optional.empty();
-    }
-    DriftCheck.Correction correction = drift.correct(findings);
-    if (!correction.corrected().isEmpty()) {
-      events.normal(release, "DriftCorrected", "Re-applied " + DriftDescriptions.describe(correction.corrected()));
-    }
-    if (!correction.failed().isEmpty()) {
-      String failures = correction.failed().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
-          .collect(Collectors.joining("; "));
-      recordDriftProblem(written, "CorrectionFailed", "helmop could not re-apply " + failures
-          + ". Grant the operator permission to patch these objects, or exempt them (spec.driftDetection.ignore).",
-          objects, context);
-    } else if (!correction.contested().isEmpty()) {
-      String names = correction.contested().stream().map(Object::toString).collect(Collectors.joining(", "));
-      recordDriftProblem(written, "CorrectionContested", "Something keeps reverting helmop's corrections of "
-          + names + " (" + found + "). helmop backs off (2 s, x3, up to 5 min) instead of fighting; find the other "
-          + "controller, or exempt the fields with spec.driftDetection.ignore.", objects, context);
-    }
-    return correction.retryAfter();
-  }
-
-  /**
-   * Whether Drifted=True already says enough: the same objects are reported, or, when helmop is about to
-   * correct, a failed or contested correction is reported (the outcome of this attempt will replace it, rather
-   * than the reason flapping back to DriftDetected in between).
-   */
-  private static boolean alreadyReported(HelmRelease release, List<DriftedObject> objects, Mode mode) {
-    HelmReleaseStatus status = release.getStatus();
-    Optional<Condition> drifted = status == null ? Optional.empty()
-        : Conditions.find(status.getConditions(), Conditions.DRIFTED)
-            .filter(c -> Conditions.TRUE.equals(c.getStatus()));
-    if (drifted.isEmpty()) {
-      return false;
-    }
-    boolean correctionInTrouble = mode == Mode.Enabled
-        && List.of("CorrectionFailed", "CorrectionContested").contains(drifted.get().getReason());
-    return correctionInTrouble || StatusFactory.same(status.getDrift(), objects);
-  }
-
-  private void recordDriftProblem(HelmRelease release, String reason, String message, List<DriftedObject> objects,
-      Context<HelmRelease> context) {
-    if (statusWriter.write(release, statuses.drift(release, release.getStatus(), true, reason, message, objects),
-        context) != release) {
-      events.warning(release, reason, message);
-    }
   }
 
   private void recordFailure(HelmRelease release, ReconcileFailure failure, Context<HelmRelease> context) {
