@@ -46,14 +46,7 @@ class AtomicUpgradeIT extends OperatorTest {
   void upgradeThatNeverBecomesReadyIsRolledBackRetriedThenStalledUntilTheValuesChange() throws Exception {
     String ns = cluster.createNamespace("atomic");
     String options = "upgrade: {timeout: 15s, retries: 1}";
-    apply(cluster, ledger(ns, options, "message: one"));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
-
-    // pods gated by a scheduling gate nobody removes never become ready; the upgrade also adds a ConfigMap
-    apply(cluster, ledger(ns, options, """
-        message: two
-        extraConfigMap: true
-        schedulingGates: [{name: example.com/never}]"""));
+    installThenUpgradeToPodsThatNeverBecomeReady(ns, options);
     await().atMost(Duration.ofMinutes(4)).until(() -> hasCondition(get(cluster, ns, "ledger"), "Stalled", "True"));
 
     HelmRelease stalled = get(cluster, ns, "ledger");
@@ -147,14 +140,8 @@ class AtomicUpgradeIT extends OperatorTest {
   void aNewGenerationStopsTheUpgradeThatIsWaitingInsteadOfWaitingForItsTimeout() throws Exception {
     String ns = cluster.createNamespace("superseded");
     String options = "upgrade: {timeout: 5m}";
-    apply(cluster, ledger(ns, options, "message: one"));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
-
     // generation 2 can never become ready: Helm would wait the whole 5 minutes before rolling back
-    apply(cluster, ledger(ns, options, """
-        message: two
-        extraConfigMap: true
-        schedulingGates: [{name: example.com/never}]"""));
+    installThenUpgradeToPodsThatNeverBecomeReady(ns, options);
     await().atMost(Duration.ofMinutes(2)).until(() -> helmHistory(ns).size() == 2
         && "pending-upgrade".equals(helmHistory(ns).get(1).path("status").asText())
         && !podTemplate(ns).getSpec().getSchedulingGates().isEmpty()); // Helm applied revision 2 and waits
@@ -182,6 +169,19 @@ class AtomicUpgradeIT extends OperatorTest {
     assertThat(awaitEvents(ns, "ledger", "Superseded")).filteredOn(e -> "Superseded".equals(e.getReason()))
         .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("stopped the upgrade of release ledger")
             .contains("Revision 2 is marked failed"));
+  }
+
+  /**
+   * Revision 1 (message one) installed and Ready, then generation 2 applied: message two, an extra ConfigMap,
+   * and pods gated by a scheduling gate nobody removes, so they never become ready.
+   */
+  private static void installThenUpgradeToPodsThatNeverBecomeReady(String ns, String options) {
+    apply(cluster, ledger(ns, options, "message: one"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
+    apply(cluster, ledger(ns, options, """
+        message: two
+        extraConfigMap: true
+        schedulingGates: [{name: example.com/never}]"""));
   }
 
   private static io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplate(String ns) {

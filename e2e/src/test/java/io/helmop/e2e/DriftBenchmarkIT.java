@@ -40,56 +40,59 @@ class DriftBenchmarkIT {
     try (ChartRepository repository = new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0");
         OperatorProcess operator = OperatorProcess.start(cluster, Map.of())) {
-      String ns = cluster.createNamespace("drift-bench");
-      StringBuilder yaml = new StringBuilder();
-      for (int i = 0; i < RELEASES; i++) {
-        yaml.append(helmRelease(ns, "app-" + i, repository.url(), "0.1.0", "")).append("---\n");
-      }
-      long installStart = System.nanoTime();
-      apply(cluster, yaml.toString());
-      await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() ->
-          cluster.client().resources(HelmRelease.class).inNamespace(ns).list().getItems().stream()
-              .filter(r -> hasCondition(r, "Drifted", "False")).count() == RELEASES);
-      System.out.printf("BENCHMARK drift: %d releases installed and first-checked in %d s%n", RELEASES,
-          TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - installStart));
-
-      List<Long> detection = new ArrayList<>();
-      List<Long> restoration = new ArrayList<>();
-      for (int i = 0; i < EDITS; i++) {
-        String name = "app-" + (i % RELEASES);
-        boolean image = i < RELEASES;
-        long edited;
-        var drifted = watchUntil(cluster.client().resources(HelmRelease.class).inNamespace(ns).withName(name),
-            r -> hasCondition(r, "Drifted", "True"));
-        CompletableFuture<Long> restored;
-        if (image) {
-          var deployment = cluster.client().apps().deployments().inNamespace(ns).withName(name);
-          restored = watchUntil(deployment, d -> image(d).endsWith(":1.0.0"), d -> !image(d).endsWith(":1.0.0"));
-          edited = System.nanoTime();
-          deployment.edit(d -> {
-            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/hello:edit");
-            return d;
-          });
-        } else {
-          var configMap = cluster.client().configMaps().inNamespace(ns).withName(name);
-          restored = watchUntil(configMap, c -> "hello from helmop".equals(c.getData().get("message")),
-              c -> !"hello from helmop".equals(c.getData().get("message")));
-          edited = System.nanoTime();
-          configMap.edit(c -> {
-            c.getData().put("message", "edited live");
-            return c;
-          });
+      try {
+        String ns = cluster.createNamespace("drift-bench");
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < RELEASES; i++) {
+          yaml.append(helmRelease(ns, "app-" + i, repository.url(), "0.1.0", "")).append("---\n");
         }
-        detection.add(TimeUnit.NANOSECONDS.toMillis(drifted.get(30, TimeUnit.SECONDS) - edited));
-        restoration.add(TimeUnit.NANOSECONDS.toMillis(restored.get(30, TimeUnit.SECONDS) - edited));
-        await().atMost(Duration.ofSeconds(30)).until(() -> hasCondition(
-            cluster.client().resources(HelmRelease.class).inNamespace(ns).withName(name).get(), "Drifted", "False"));
+        long installStart = System.nanoTime();
+        apply(cluster, yaml.toString());
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() ->
+            cluster.client().resources(HelmRelease.class).inNamespace(ns).list().getItems().stream()
+                .filter(r -> hasCondition(r, "Drifted", "False")).count() == RELEASES);
+        System.out.printf("BENCHMARK drift: %d releases installed and first-checked in %d s%n", RELEASES,
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - installStart));
+
+        List<Long> detection = new ArrayList<>();
+        List<Long> restoration = new ArrayList<>();
+        for (int i = 0; i < EDITS; i++) {
+          String name = "app-" + (i % RELEASES);
+          boolean image = i < RELEASES;
+          long edited;
+          var drifted = watchUntil(cluster.client().resources(HelmRelease.class).inNamespace(ns).withName(name),
+              r -> hasCondition(r, "Drifted", "True"));
+          CompletableFuture<Long> restored;
+          if (image) {
+            var deployment = cluster.client().apps().deployments().inNamespace(ns).withName(name);
+            restored = watchUntil(deployment, d -> image(d).endsWith(":1.0.0"), d -> !image(d).endsWith(":1.0.0"));
+            edited = System.nanoTime();
+            deployment.edit(d -> {
+              d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example.com/hello:edit");
+              return d;
+            });
+          } else {
+            var configMap = cluster.client().configMaps().inNamespace(ns).withName(name);
+            restored = watchUntil(configMap, c -> "hello from helmop".equals(c.getData().get("message")),
+                c -> !"hello from helmop".equals(c.getData().get("message")));
+            edited = System.nanoTime();
+            configMap.edit(c -> {
+              c.getData().put("message", "edited live");
+              return c;
+            });
+          }
+          detection.add(TimeUnit.NANOSECONDS.toMillis(drifted.get(30, TimeUnit.SECONDS) - edited));
+          restoration.add(TimeUnit.NANOSECONDS.toMillis(restored.get(30, TimeUnit.SECONDS) - edited));
+          await().atMost(Duration.ofSeconds(30)).until(() -> hasCondition(
+              cluster.client().resources(HelmRelease.class).inNamespace(ns).withName(name).get(), "Drifted", "False"));
+        }
+        System.out.printf("BENCHMARK drift, %d releases, %d edits: edit -> Drifted=True ms p50 %d p95 %d max %d; "
+                + "edit -> restored ms p50 %d p95 %d max %d%n", RELEASES, EDITS,
+            percentile(detection, 50), percentile(detection, 95), percentile(detection, 100),
+            percentile(restoration, 50), percentile(restoration, 95), percentile(restoration, 100));
+      } finally {
+        cluster.deleteTestNamespaces(); // while the operator runs, also after a failure
       }
-      System.out.printf("BENCHMARK drift, %d releases, %d edits: edit -> Drifted=True ms p50 %d p95 %d max %d; "
-              + "edit -> restored ms p50 %d p95 %d max %d%n", RELEASES, EDITS,
-          percentile(detection, 50), percentile(detection, 95), percentile(detection, 100),
-          percentile(restoration, 50), percentile(restoration, 95), percentile(restoration, 100));
-      cluster.deleteTestNamespaces();
     }
   }
 

@@ -90,7 +90,8 @@ class HooksIT extends OperatorTest {
     assertThat(policy.getReason()).isEqualTo("HookWithoutDeadline");
     assertThat(policy.getMessage()).contains("hook Job ledger-service-migration-1")
         .contains("activeDeadlineSeconds").doesNotContain("cache-warmup");
-    assertThat(awaitEvents(ns, "ledger", "HookWithoutDeadline")).filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
+    assertThat(awaitEvents(ns, "ledger", "HookWithoutDeadline"))
+        .filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
         .singleElement().satisfies(e -> {
           assertThat(e.getType()).isEqualTo("Warning");
           assertThat(e.getMessage()).contains("ledger-service-migration-1");

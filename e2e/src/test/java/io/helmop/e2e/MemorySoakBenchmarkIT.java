@@ -41,63 +41,66 @@ class MemorySoakBenchmarkIT {
         // helm-java's leak would show
         OperatorProcess operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_LEVEL", "DEBUG",
             "JAVA_TOOL_OPTIONS", "-Xms256m -XX:+AlwaysPreTouch"))) {
-      String ns = cluster.createNamespace("soak");
-      cluster.kubectl("create", "configmap", "shared-values", "-n", ns, "--from-literal=values.yaml=message: shared",
-          "--from-literal=note=0").orFail();
-      StringBuilder yaml = new StringBuilder();
-      for (int i = 0; i < RELEASES; i++) {
-        yaml.append(helmRelease(ns, "soak-%03d".formatted(i), repository.url(), "0.1.0", """
-            interval: 10m
-            valuesFrom: [{kind: ConfigMap, name: shared-values}]""")).append("---\n");
-      }
-      Instant applied = Instant.now();
-      apply(cluster, yaml.toString());
-      cluster.kubectl("wait", "--for=condition=Ready", "helmrelease", "--all", "-n", ns, "--timeout=900s").orFail();
-      Duration installs = Duration.between(applied, Instant.now());
-      await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofMinutes(1))
-          .until(() -> count(operator, RECONCILE) == count(operator, RECONCILE)); // settled
-      long reconcilesBefore = count(operator, RECONCILE);
-      long helmCallsBefore = count(operator, HELM_CALL);
-      long rssBefore = operator.residentKib();
-      System.out.printf("SOAK %d releases installed in %d s; %d Helm calls, %d reconciles so far; RSS %d MiB%n",
-          RELEASES, installs.toSeconds(), helmCallsBefore, reconcilesBefore, rssBefore / 1024);
-
-      List<Long> rss = new ArrayList<>(List.of(rssBefore));
-      Instant soakStart = Instant.now();
-      for (int edit = 1; edit <= EDITS; edit++) {
-        cluster.kubectl("patch", "configmap", "shared-values", "-n", ns, "--type=merge",
-            "-p", "{\"data\":{\"note\":\"" + edit + "\"}}").orFail();
-        long expected = reconcilesBefore + (long) RELEASES * edit;
-        // one edit at a time, so JOSDK cannot merge two edits' events into one reconcile
-        await().pollInterval(Duration.ofMillis(100)).atMost(Duration.ofMinutes(2))
-            .until(() -> count(operator, RECONCILE) >= expected);
-        if (edit % 10 == 0) {
-          long now = operator.residentKib();
-          rss.add(now);
-          System.out.printf("SOAK after %5d reconciles: RSS %d MiB, Helm calls since start %d%n",
-              count(operator, RECONCILE) - reconcilesBefore, now / 1024,
-              count(operator, HELM_CALL) - helmCallsBefore);
+      try {
+        String ns = cluster.createNamespace("soak");
+        cluster.kubectl("create", "configmap", "shared-values", "-n", ns,
+            "--from-literal=values.yaml=message: shared", "--from-literal=note=0").orFail();
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < RELEASES; i++) {
+          yaml.append(helmRelease(ns, "soak-%03d".formatted(i), repository.url(), "0.1.0", """
+              interval: 10m
+              valuesFrom: [{kind: ConfigMap, name: shared-values}]""")).append("---\n");
         }
-      }
-      Duration soak = Duration.between(soakStart, Instant.now());
-      long reconciles = count(operator, RECONCILE) - reconcilesBefore;
-      long helmCalls = count(operator, HELM_CALL) - helmCallsBefore;
-      JsonNode releases = new ObjectMapper().readTree(cluster.helm("list", "-n", ns, "-o", "json").orFail().output());
-      long maxRevision = 0;
-      for (JsonNode release : releases) {
-        maxRevision = Math.max(maxRevision, release.path("revision").asLong());
-      }
-      System.out.printf("SOAK %d reconciles in %d s (%.0f/s): %d Helm calls, highest Helm revision %d; "
-              + "RSS MiB every 1000 reconciles: %s (first %d, last %d, max %d)%n",
-          reconciles, soak.toSeconds(), reconciles * 1000.0 / Math.max(1, soak.toMillis()), helmCalls, maxRevision,
-          rss.stream().map(k -> k / 1024).toList(), rss.get(0) / 1024, rss.get(rss.size() - 1) / 1024,
-          rss.stream().mapToLong(Long::longValue).max().orElseThrow() / 1024);
+        Instant applied = Instant.now();
+        apply(cluster, yaml.toString());
+        cluster.kubectl("wait", "--for=condition=Ready", "helmrelease", "--all", "-n", ns, "--timeout=900s").orFail();
+        Duration installs = Duration.between(applied, Instant.now());
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofMinutes(1))
+            .until(() -> count(operator, RECONCILE) == count(operator, RECONCILE)); // settled
+        long reconcilesBefore = count(operator, RECONCILE);
+        long helmCallsBefore = count(operator, HELM_CALL);
+        long rssBefore = operator.residentKib();
+        System.out.printf("SOAK %d releases installed in %d s; %d Helm calls, %d reconciles so far; RSS %d MiB%n",
+            RELEASES, installs.toSeconds(), helmCallsBefore, reconcilesBefore, rssBefore / 1024);
 
-      assertThat(reconciles).isGreaterThanOrEqualTo((long) RELEASES * EDITS);
-      assertThat(helmCalls).isZero();
-      assertThat(releases).hasSize(RELEASES);
-      assertThat(maxRevision).isEqualTo(1);
-      cluster.deleteTestNamespaces();
+        List<Long> rss = new ArrayList<>(List.of(rssBefore));
+        Instant soakStart = Instant.now();
+        for (int edit = 1; edit <= EDITS; edit++) {
+          cluster.kubectl("patch", "configmap", "shared-values", "-n", ns, "--type=merge",
+              "-p", "{\"data\":{\"note\":\"" + edit + "\"}}").orFail();
+          long expected = reconcilesBefore + (long) RELEASES * edit;
+          // one edit at a time, so JOSDK cannot merge two edits' events into one reconcile
+          await().pollInterval(Duration.ofMillis(100)).atMost(Duration.ofMinutes(2))
+              .until(() -> count(operator, RECONCILE) >= expected);
+          if (edit % 10 == 0) {
+            long now = operator.residentKib();
+            rss.add(now);
+            System.out.printf("SOAK after %5d reconciles: RSS %d MiB, Helm calls since start %d%n",
+                count(operator, RECONCILE) - reconcilesBefore, now / 1024,
+                count(operator, HELM_CALL) - helmCallsBefore);
+          }
+        }
+        Duration soak = Duration.between(soakStart, Instant.now());
+        long reconciles = count(operator, RECONCILE) - reconcilesBefore;
+        long helmCalls = count(operator, HELM_CALL) - helmCallsBefore;
+        JsonNode releases = new ObjectMapper().readTree(cluster.helm("list", "-n", ns, "-o", "json").orFail().output());
+        long maxRevision = 0;
+        for (JsonNode release : releases) {
+          maxRevision = Math.max(maxRevision, release.path("revision").asLong());
+        }
+        System.out.printf("SOAK %d reconciles in %d s (%.0f/s): %d Helm calls, highest Helm revision %d; "
+                + "RSS MiB every 1000 reconciles: %s (first %d, last %d, max %d)%n",
+            reconciles, soak.toSeconds(), reconciles * 1000.0 / Math.max(1, soak.toMillis()), helmCalls, maxRevision,
+            rss.stream().map(k -> k / 1024).toList(), rss.get(0) / 1024, rss.get(rss.size() - 1) / 1024,
+            rss.stream().mapToLong(Long::longValue).max().orElseThrow() / 1024);
+
+        assertThat(reconciles).isGreaterThanOrEqualTo((long) RELEASES * EDITS);
+        assertThat(helmCalls).isZero();
+        assertThat(releases).hasSize(RELEASES);
+        assertThat(maxRevision).isEqualTo(1);
+      } finally {
+        cluster.deleteTestNamespaces(); // while the operator runs, also after a failure
+      }
     }
   }
 

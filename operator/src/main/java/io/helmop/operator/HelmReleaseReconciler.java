@@ -125,7 +125,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       }
       if (rollbacks.holds(release, desired, history)) {
         release = rollbacks.keep(release, history, context);
-        return rescheduleAfter(interval, selfHeal.keepInSync(release, release.getStatus(), history.get(0), ignore, context));
+        return rescheduleAfter(interval,
+            selfHeal.keepInSync(release, release.getStatus(), history.get(0), ignore, context));
       }
       boolean changed = !isApplied(release, desired, history);
       if (changed) {

@@ -7,11 +7,13 @@ import io.helmop.api.v1alpha1.DriftDetectionSpec;
 import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.config.Durations;
 import io.helmop.operator.release.ObjectRestorer;
 import io.helmop.operator.release.ReleaseRecord;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +41,8 @@ public class DriftCheck implements ObjectRestorer {
   private final Clock clock;
   /** Parsed manifests by release and revision: Helm's record of a revision never changes. */
   private final Map<ResourceID, ParsedManifest> manifests = new ConcurrentHashMap<>();
+  /** Each release's last check that found no drift, while it may stand in for a new one. */
+  private final Map<ResourceID, CleanCheck> cleanChecks = new ConcurrentHashMap<>();
   /** The objects each release's last check looked at, so that forgetting the release forgets their backoff. */
   private final Map<ResourceID, List<ObjectRef>> checked = new ConcurrentHashMap<>();
 
@@ -63,9 +67,21 @@ public class DriftCheck implements ObjectRestorer {
     return IgnoreRules.validate(spec == null ? null : spec.getIgnore(), kinds);
   }
 
-  /** Compares every object of the deployed revision with the cluster. */
+  /**
+   * Compares every object of the deployed revision with the cluster. When the last check found none drifted,
+   * for this revision and generation, less than an interval ago, and the watched objects are unchanged since
+   * (same content, bookkeeping aside, in the informers' caches), it costs no API call: reconciles woken by
+   * something else (a shared ConfigMap edit, a dependency) stay cheap. The informers see an edit within
+   * moments and wake the release, and the next reconcile then checks for real; the interval check always does.
+   */
   public DriftFindings detect(HelmRelease release, ReleaseRecord deployed, IgnoreRules ignore) {
     ResourceID id = ResourceID.fromResource(release);
+    CleanCheck clean = cleanChecks.get(id);
+    if (clean != null && clean.stillHolds(release, deployed, watcher, clock)) {
+      LOG.debug("Objects of revision {} unchanged since the last check found no drift; not checked again",
+          deployed.revision());
+      return DriftFindings.NONE;
+    }
     String label = ReleaseLabel.valueOf(release);
     ParsedManifest manifest = manifests.compute(id, (k, cached) ->
         cached != null && cached.revision() == deployed.revision() ? cached
@@ -73,7 +89,13 @@ public class DriftCheck implements ObjectRestorer {
     List<ObjectCheck> checks = detector.check(manifest.objects(), deployed.namespace(), label, ignore);
     checks.forEach(check -> watcher.watch(id, label, check.resource()));
     checked.put(id, checks.stream().map(ObjectCheck::ref).toList());
-    return new DriftFindings(checks.stream().filter(ObjectCheck::drifted).toList());
+    DriftFindings findings = new DriftFindings(checks.stream().filter(ObjectCheck::drifted).toList());
+    if (findings.isEmpty()) {
+      cleanChecks.put(id, CleanCheck.of(release, deployed, checks, clock));
+    } else {
+      cleanChecks.remove(id);
+    }
+    return findings;
   }
 
   /**
@@ -163,6 +185,7 @@ public class DriftCheck implements ObjectRestorer {
   public void forget(HelmRelease release) {
     ResourceID id = ResourceID.fromResource(release);
     manifests.remove(id);
+    cleanChecks.remove(id);
     watcher.forget(ReleaseLabel.valueOf(release));
     backoff.forget(checked.getOrDefault(id, List.of()));
     checked.remove(id);
@@ -177,6 +200,8 @@ public class DriftCheck implements ObjectRestorer {
 
   /** The drifted objects of one check. */
   public record DriftFindings(List<ObjectCheck> drifted) {
+    static final DriftFindings NONE = new DriftFindings(List.of());
+
     public boolean isEmpty() {
       return drifted.isEmpty();
     }
@@ -194,4 +219,28 @@ public class DriftCheck implements ObjectRestorer {
       Optional<Duration> retryAfter) {}
 
   private record ParsedManifest(int revision, List<ObjectNode> objects) {}
+
+  /** A check that found no drift: what it compared, for which revision and generation, and when. */
+  private record CleanCheck(int revision, Long generation, List<ObjectCheck> objects, Instant at) {
+    static CleanCheck of(HelmRelease release, ReleaseRecord deployed, List<ObjectCheck> checks, Clock clock) {
+      return new CleanCheck(deployed.revision(), release.getMetadata().getGeneration(), checks, clock.instant());
+    }
+
+    boolean stillHolds(HelmRelease release, ReleaseRecord deployed, ManagedObjectWatcher watcher, Clock clock) {
+      Duration interval = Durations.interval(release.getSpec().getInterval());
+      return revision == deployed.revision()
+          && java.util.Objects.equals(generation, release.getMetadata().getGeneration())
+          && clock.instant().isBefore(at.plus(interval))
+          && objects.stream().allMatch(check -> unchanged(check, watcher));
+    }
+
+    private static boolean unchanged(ObjectCheck check, ManagedObjectWatcher watcher) {
+      Optional<String> now = watcher.cached(check.resource(), check.ref()).map(Objects::fingerprint);
+      if (!now.filter(check.liveFingerprint()::equals).isPresent()) {
+        LOG.debug("{} {} since the last drift check", check.ref(), now.isEmpty() ? "is not cached" : "changed");
+        return false;
+      }
+      return true;
+    }
+  }
 }

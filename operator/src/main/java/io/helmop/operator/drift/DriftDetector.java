@@ -55,7 +55,7 @@ class DriftDetector {
     Resource<GenericKubernetesResource> handle = Objects.handle(client, resource, ref);
     GenericKubernetesResource live = handle.get();
     if (live == null) {
-      return Optional.of(new ObjectCheck(ref, resource, desired, null, List.of(), ignored));
+      return Optional.of(new ObjectCheck(ref, resource, desired, null, null, List.of(), ignored));
     }
     Map<String, String> annotations = live.getMetadata().getAnnotations();
     if (annotations != null && "disabled".equals(annotations.get(ReleaseLabel.SKIP_ANNOTATION))) {
@@ -69,8 +69,9 @@ class DriftDetector {
     List<DriftComparator.Difference> differences =
         withoutServerDefaults(resource, ref, liveJson, DriftComparator.compare(manifestObject, expected, liveJson,
             ignored));
-    return Optional.of(new ObjectCheck(ref, resource, desired, live.getMetadata().getResourceVersion(), differences,
-        ignored));
+    String fingerprint = Objects.fingerprint(Objects.withoutBookkeeping(client, live));
+    return Optional.of(new ObjectCheck(ref, resource, desired, live.getMetadata().getResourceVersion(), fingerprint,
+        differences, ignored));
   }
 
   /** The manifest object as applied: namespace filled in and the release label added. */

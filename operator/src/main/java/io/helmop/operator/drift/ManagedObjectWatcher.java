@@ -1,16 +1,17 @@
 package io.helmop.operator.drift;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +40,7 @@ public class ManagedObjectWatcher implements AutoCloseable {
   /** Routes events of objects labelled {@code label} to {@code release}, and watches {@code kind}. */
   void watch(ResourceID release, String label, ResourceDefinitionContext kind) {
     releasesByLabel.put(label, release);
-    String key = kind.getGroup() + "/" + kind.getVersion() + "/" + kind.getKind();
-    informers.computeIfAbsent(key, k -> {
+    informers.computeIfAbsent(key(kind), k -> {
       var all = client.genericKubernetesResources(kind);
       var selected = kind.isNamespaceScoped() ? all.inAnyNamespace().withLabel(ReleaseLabel.KEY)
           : all.withLabel(ReleaseLabel.KEY);
@@ -55,6 +55,24 @@ public class ManagedObjectWatcher implements AutoCloseable {
         return null;
       }
     });
+  }
+
+  /**
+   * The object as this kind's informer last saw it, without bookkeeping; empty when it is not cached (gone,
+   * or a kind helmop cannot watch).
+   */
+  Optional<JsonNode> cached(ResourceDefinitionContext kind, ObjectRef ref) {
+    SharedIndexInformer<GenericKubernetesResource> informer = informers.get(key(kind));
+    if (informer == null) {
+      return Optional.empty();
+    }
+    GenericKubernetesResource object = informer.getStore().getByKey(Cache.namespaceKeyFunc(ref.namespace(),
+        ref.name()));
+    return Optional.ofNullable(object).map(o -> Objects.withoutBookkeeping(client, o));
+  }
+
+  private static String key(ResourceDefinitionContext kind) {
+    return kind.getGroup() + "/" + kind.getVersion() + "/" + kind.getKind();
   }
 
   void forget(String label) {
@@ -83,7 +101,9 @@ public class ManagedObjectWatcher implements AutoCloseable {
 
     @Override
     public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
-      if (!withoutBookkeeping(before).equals(withoutBookkeeping(after))) {
+      // controllers write status, and the server bumps resourceVersion and managedFields, many times a minute;
+      // none of that can be drift, so those updates wake nobody
+      if (!Objects.withoutBookkeeping(client, before).equals(Objects.withoutBookkeeping(client, after))) {
         wake(after);
       }
     }
@@ -92,20 +112,5 @@ public class ManagedObjectWatcher implements AutoCloseable {
     public void onDelete(GenericKubernetesResource object, boolean finalStateUnknown) {
       wake(object);
     }
-  }
-
-  /**
-   * Controllers write status and the server bumps resourceVersion and managedFields many times a minute; none
-   * of that can be drift, so those updates wake nobody.
-   */
-  private JsonNode withoutBookkeeping(GenericKubernetesResource object) {
-    ObjectNode json = (ObjectNode) Objects.json(client, object);
-    json.remove("status");
-    ObjectNode metadata = (ObjectNode) json.get("metadata");
-    if (metadata != null) {
-      metadata.remove("resourceVersion");
-      metadata.remove("managedFields");
-    }
-    return json;
   }
 }

@@ -9,9 +9,11 @@ import java.util.List;
  *
  * @param desired the manifest object as helmop re-applies it (namespace set, release label added)
  * @param liveResourceVersion of the object compared; null when it is gone
+ * @param liveFingerprint of the object compared, without bookkeeping ({@link Objects#fingerprint}); null when gone
  */
 public record ObjectCheck(ObjectRef ref, ResourceDefinitionContext resource, ObjectNode desired,
-    String liveResourceVersion, List<DriftComparator.Difference> differences, List<String> ignoredPaths) {
+    String liveResourceVersion, String liveFingerprint, List<DriftComparator.Difference> differences,
+    List<String> ignoredPaths) {
 
   public boolean deleted() {
     return liveResourceVersion == null;
