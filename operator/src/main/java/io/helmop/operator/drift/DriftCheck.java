@@ -3,6 +3,7 @@ package io.helmop.operator.drift;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.helmop.api.v1alpha1.DriftDetectionSpec;
 import io.helmop.api.v1alpha1.DriftDetectionSpec.Mode;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,9 +145,9 @@ public class DriftCheck implements ObjectRestorer {
       ignore = IgnoreRules.none(); // reported by the reconcile; restoring everything is the safe side
     }
     List<String> problems = new ArrayList<>();
-    List<ObjectCheck> checks = detector.check(ManifestObjects.parse(target.manifest()), target.namespace(),
-        ReleaseLabel.valueOf(release), ignore);
-    for (ObjectCheck check : checks) {
+    List<ObjectNode> targetObjects = ManifestObjects.parse(target.manifest());
+    for (ObjectCheck check : detector.check(targetObjects, target.namespace(), ReleaseLabel.valueOf(release),
+        ignore)) {
       try {
         if (check.drifted()) {
           corrector.correct(check);
@@ -157,23 +157,31 @@ public class DriftCheck implements ObjectRestorer {
         problems.add(check.ref() + ": " + serverMessage(e));
       }
     }
-    Set<ObjectRef> kept = checks.stream().map(ObjectCheck::ref).collect(Collectors.toSet());
-    for (ObjectNode object : ManifestObjects.parse(abandoned.manifest())) {
-      kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText()).ifPresent(resource -> {
-        ObjectRef ref = ObjectRef.of(object, resource, abandoned.namespace());
-        if (kept.contains(ref)) {
-          return;
+    // every object of the target counts as kept, also those the check skips (opted out of drift detection)
+    Set<ObjectRef> kept = refs(targetObjects, target.namespace()).keySet();
+    refs(ManifestObjects.parse(abandoned.manifest()), abandoned.namespace()).forEach((ref, resource) -> {
+      if (kept.contains(ref)) {
+        return;
+      }
+      try {
+        if (!Objects.handle(client, resource, ref).delete().isEmpty()) {
+          LOG.info("Deleted {}: revision {} created it and was stopped", ref, abandoned.revision());
         }
-        try {
-          if (!Objects.handle(client, resource, ref).delete().isEmpty()) {
-            LOG.info("Deleted {}: revision {} created it and was stopped", ref, abandoned.revision());
-          }
-        } catch (KubernetesClientException e) {
-          problems.add(ref + ": " + serverMessage(e));
-        }
-      });
-    }
+      } catch (KubernetesClientException e) {
+        problems.add(ref + ": " + serverMessage(e));
+      }
+    });
     return problems;
+  }
+
+  /** The manifest's objects of kinds the API server serves, by reference. */
+  private Map<ObjectRef, ResourceDefinitionContext> refs(List<ObjectNode> manifest, String releaseNamespace) {
+    Map<ObjectRef, ResourceDefinitionContext> refs = new LinkedHashMap<>();
+    for (ObjectNode object : manifest) {
+      kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText())
+          .ifPresent(resource -> refs.put(ObjectRef.of(object, resource, releaseNamespace), resource));
+    }
+    return refs;
   }
 
   private static String serverMessage(KubernetesClientException e) {
