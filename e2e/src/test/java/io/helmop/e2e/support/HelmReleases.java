@@ -24,6 +24,11 @@ public final class HelmReleases {
   }
 
   /** Applies YAML with kubectl, as a user (or Argo CD) would. */
+  /** The HelmRelease YAML with spec.chart.secretRef naming {@code secret}. */
+  public static String withSecretRef(String release, String secret) {
+    return release.replace("    version:", "    secretRef: {name: " + secret + "}\n    version:");
+  }
+
   public static void apply(LocalCluster cluster, String yaml) {
     cluster.kubectlWithInput(yaml, "apply", "-f", "-").orFail();
   }

@@ -1,8 +1,11 @@
 package io.helmop.e2e.support;
 
+import static io.helmop.e2e.support.HelmReleases.condition;
+import static io.helmop.e2e.support.HelmReleases.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
 import java.util.List;
@@ -42,6 +45,35 @@ public abstract class OperatorTest {
         .filter(e -> name.equals(e.getInvolvedObject().getName())
             && "HelmRelease".equals(e.getInvolvedObject().getKind()))
         .toList();
+  }
+
+  /** A Secret {@code name} with username reader and {@code password}, as spec.chart.secretRef reads it. */
+  protected static void createCredentials(String namespace, String name, String password) {
+    cluster.kubectlWithInput("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: %s}
+        stringData: {username: reader, password: %s}
+        """.formatted(name, password), "apply", "-n", namespace, "-f", "-").orFail();
+  }
+
+  /** The Ready condition once it is False with {@code reason}. */
+  protected static Condition awaitReadyFalse(String namespace, String name, String reason) {
+    await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, namespace, name), "Ready")
+        .map(c -> "False".equals(c.getStatus()) && reason.equals(c.getReason())).orElse(false));
+    return condition(get(cluster, namespace, name), "Ready").orElseThrow();
+  }
+
+  /**
+   * A secret value appears in none of what a user sees: the HelmReleases, the namespace's Events (which do report
+   * {@code reason}) and the operator's log.
+   */
+  protected static void assertShownNowhere(String namespace, String secretValue, String reason) {
+    assertThat(cluster.kubectl("get", "helmrelease", "-n", namespace, "-o", "yaml").orFail().output())
+        .doesNotContain(secretValue);
+    assertThat(cluster.kubectl("get", "events", "-n", namespace, "-o", "yaml").orFail().output())
+        .contains(reason).doesNotContain(secretValue);
+    assertThat(operator.log()).doesNotContain(secretValue);
   }
 
   /**

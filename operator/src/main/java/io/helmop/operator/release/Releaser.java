@@ -42,10 +42,6 @@ public class Releaser {
     this.instance = instance;
   }
 
-  public String instance() {
-    return instance;
-  }
-
   /**
    * Install when Helm has no revision of the release, else upgrade: Helm upgrades from the last deployed
    * revision, or from a failed one when none was ever deployed (an install that was interrupted).

@@ -36,18 +36,6 @@ public class StatusFactory {
     this.instance = instance;
   }
 
-  /** Nothing to do: the same status, now describing the current generation. */
-  public HelmReleaseStatus upToDate(HelmRelease release) {
-    HelmReleaseStatus status = copy(release);
-    Long generation = release.getMetadata().getGeneration();
-    status.setObservedGeneration(generation);
-    status.getConditions().forEach(c -> c.setObservedGeneration(generation));
-    return status;
-  }
-
-  public HelmReleaseStatus progressing(HelmRelease release, String message) {
-    return progressing(release, message, null);
-  }
 
   /** An install, upgrade or rollback starts: recorded (with who starts it) before Helm is called. */
   public HelmReleaseStatus progressing(HelmRelease release, String message, LastAttempt attempt) {
