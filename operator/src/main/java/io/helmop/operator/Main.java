@@ -9,21 +9,17 @@ import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.lifecycle.SignalHandlers;
+import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
-import io.helmop.operator.release.Releaser;
-import io.helmop.operator.release.Remediation;
-import io.helmop.operator.rollback.Rollbacks;
 import io.helmop.operator.source.ChartCache;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
-import io.helmop.operator.status.StatusWriter;
 import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.Operator;
@@ -70,26 +66,13 @@ public final class Main implements Callable<Integer> {
     // one id per process: a pending Helm revision that status says another process started was abandoned by it
     String instance = config.instanceName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     var statuses = new StatusFactory(clock, instance);
-    var statusWriter = new StatusWriter();
     var events = new EventRecorder(client, clock, config.instanceName());
-    var remediation = new Remediation(clock, instance);
     var managedObjects = new ManagedObjectWatcher(client);
     var drift = new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock);
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
-        records,
-        new Preflight(helm),
-        new Releaser(helm, records, drift, clock, instance),
-        helm,
-        statuses,
-        statusWriter,
-        events,
-        new SettleWindow(config.dependencySettle(), clock),
-        references,
-        remediation,
-        new Rollbacks(helm, records, remediation, statuses, statusWriter, events, workDir, clock),
-        drift,
-        managedObjects);
+        records, helm, statuses, events, new SettleWindow(config.dependencySettle(), clock), references, drift,
+        managedObjects, workDir, clock, instance);
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)

@@ -1,5 +1,6 @@
 package io.helmop.operator.config;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
 import java.time.Duration;
 
@@ -35,7 +36,7 @@ public final class Durations {
     try {
       return parseGo(text);
     } catch (IllegalArgumentException e) {
-      throw ReconcileFailure.stalled("InvalidSpec", field + " \"" + value + "\" is not a duration: write it as "
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + " \"" + value + "\" is not a duration: write it as "
           + "Go does, e.g. 30s, 5m or 1h30m.");
     }
   }

@@ -1,5 +1,6 @@
 package io.helmop.operator.dependency;
 
+import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.helmop.api.v1alpha1.DependencyReference;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -23,6 +24,8 @@ import java.util.function.Function;
 public class Dependencies {
   /** Index of the HelmRelease cache: dependency key ("namespace/name") to the releases that depend on it. */
   public static final String DEPENDENTS_INDEX = "helmop.io/dependents";
+  /** On a HelmRelease being deleted: uninstall it even though other releases still depend on it. */
+  public static final String IGNORE_DEPENDENTS = "helmop.io/ignore-dependents";
 
   private final Function<String, Optional<HelmRelease>> lookup;
   private final Function<String, List<HelmRelease>> dependentsOf;
@@ -73,16 +76,16 @@ public class Dependencies {
       DependencyReference ref = refs.get(i);
       String field = "spec.dependsOn[" + i + "]";
       if (ref == null || ref.getName() == null || ref.getName().isBlank()) {
-        throw ReconcileFailure.stalled("InvalidSpec", field + " has an empty name: name the HelmRelease this "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + " has an empty name: name the HelmRelease this "
             + "release depends on, or remove the entry.");
       }
       String key = namespaceOf(release, ref) + "/" + ref.getName();
       if (key.equals(key(release))) {
-        throw ReconcileFailure.stalled("InvalidSpec", field + " (" + key + ") names this HelmRelease itself: "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + " (" + key + ") names this HelmRelease itself: "
             + "a release cannot wait for itself; remove the entry.");
       }
       if (!seen.add(key)) {
-        throw ReconcileFailure.stalled("InvalidSpec", field + " (" + key + ") is listed twice in "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + " (" + key + ") is listed twice in "
             + "spec.dependsOn: remove the duplicate.");
       }
     }
@@ -92,7 +95,7 @@ public class Dependencies {
   public void checkNoCycle(HelmRelease release) throws ReconcileFailure {
     List<String> cycle = cycleOf(release);
     if (!cycle.isEmpty()) {
-      throw ReconcileFailure.stalled("DependencyCycle", "spec.dependsOn forms a cycle: "
+      throw ReconcileFailure.stalled(Reasons.DEPENDENCY_CYCLE, "spec.dependsOn forms a cycle: "
           + String.join(" -> ", cycle) + ". None of these releases can be installed: remove one of the "
           + "dependencies.");
     }
@@ -143,12 +146,12 @@ public class Dependencies {
       }
     }
     if (!missing.isEmpty()) {
-      throw ReconcileFailure.waiting("DependencyNotFound", "Waiting for HelmRelease " + String.join(", ", missing)
+      throw ReconcileFailure.waiting(Reasons.DEPENDENCY_NOT_FOUND, "Waiting for HelmRelease " + String.join(", ", missing)
           + " named in spec.dependsOn, which does not exist: create it (the release starts as soon as it is "
           + "Ready) or fix the name." + (notReady.isEmpty() ? "" : " Also not Ready: " + String.join(", ", notReady)));
     }
     if (!notReady.isEmpty()) {
-      throw ReconcileFailure.waiting("DependencyNotReady", "Waiting for dependencies to be Ready: "
+      throw ReconcileFailure.waiting(Reasons.DEPENDENCY_NOT_READY, "Waiting for dependencies to be Ready: "
           + String.join(", ", notReady) + ". The release starts as soon as they are.");
     }
   }

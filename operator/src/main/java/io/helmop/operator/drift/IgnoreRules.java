@@ -1,5 +1,6 @@
 package io.helmop.operator.drift;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.api.v1alpha1.DriftIgnoreRule;
 import io.helmop.api.v1alpha1.DriftTarget;
 import io.helmop.operator.ReconcileFailure;
@@ -18,7 +19,7 @@ public final class IgnoreRules {
     this.rules = rules;
   }
 
-  static IgnoreRules none() {
+  public static IgnoreRules none() {
     return new IgnoreRules(List.of());
   }
 
@@ -34,13 +35,13 @@ public final class IgnoreRules {
       DriftIgnoreRule rule = rules.get(i);
       String field = "spec.driftDetection.ignore[" + i + "]";
       if (rule == null || rule.getPaths() == null || rule.getPaths().isEmpty()) {
-        throw ReconcileFailure.stalled("InvalidSpec", field + ".paths is empty: list the JSON pointers to "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + ".paths is empty: list the JSON pointers to "
             + "ignore, e.g. [/spec/replicas].");
       }
       for (int j = 0; j < rule.getPaths().size(); j++) {
         String path = rule.getPaths().get(j);
         if (path == null || !JSON_POINTER.matcher(path).matches()) {
-          throw ReconcileFailure.stalled("InvalidSpec", field + ".paths[" + j + "] \"" + path + "\" is not a "
+          throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + ".paths[" + j + "] \"" + path + "\" is not a "
               + "JSON pointer: write it like /spec/replicas or /metadata/annotations/example.com~1owner "
               + "(~1 for a slash and ~0 for a tilde inside a key).");
         }
@@ -50,7 +51,7 @@ public final class IgnoreRules {
           && !kinds.isServed(target.getGroup(), target.getKind())) {
         String group = target.getGroup() == null ? "any group"
             : target.getGroup().isEmpty() ? "the core group" : "group " + target.getGroup();
-        throw ReconcileFailure.stalled("InvalidSpec", field + ".target.kind \"" + target.getKind() + "\" is not "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + ".target.kind \"" + target.getKind() + "\" is not "
             + "a kind the API server serves in " + group + ": check the spelling (e.g. Deployment with group "
             + "apps) or remove the rule.");
       }

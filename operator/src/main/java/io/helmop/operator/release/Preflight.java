@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ public class Preflight {
     try {
       helm.template(desired.request());
     } catch (HelmException e) {
-      throw ReconcileFailure.stalled("RenderFailed", "Chart " + desired.chart().nameAndVersion()
+      throw ReconcileFailure.stalled(Reasons.RENDER_FAILED, "Chart " + desired.chart().nameAndVersion()
           + " does not render with the release's values: " + HelmException.summary(e)
           + ". Fix spec.values (or the chart) and apply again.");
     }

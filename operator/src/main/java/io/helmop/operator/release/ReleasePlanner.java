@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -17,7 +18,7 @@ import io.helmop.operator.values.ValuesComposer;
 import java.time.Duration;
 
 /** Turns a HelmRelease into the release it asks for: the chart resolved, the values composed, the options set. */
-public class ReleasePlanner {
+public class ReleasePlanner implements Planner {
   private final HelmRepositoryClient charts;
   private final OciRegistryClient oci;
   private final GitChartSource git;
@@ -33,6 +34,7 @@ public class ReleasePlanner {
     this.client = client;
   }
 
+  @Override
   public DesiredRelease plan(HelmRelease release) throws ReconcileFailure {
     HelmReleaseSpec spec = release.getSpec();
     Duration interval = Durations.interval(spec.getInterval());
@@ -57,7 +59,7 @@ public class ReleasePlanner {
     ChartSpec chart = release.getSpec().getChart();
     boolean fromRepository = chart.getRepository() != null && !chart.getRepository().isBlank();
     if (fromRepository == (chart.getGit() != null)) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart needs exactly one source: repository and name "
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart needs exactly one source: repository and name "
           + "(a Helm repository) or git (a chart folder in a Git repository).");
     }
     RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
@@ -65,7 +67,7 @@ public class ReleasePlanner {
       return git.resolve(chart.getGit(), interval, credentials);
     }
     if (chart.getName() == null || chart.getName().isBlank()) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.name is empty: name the chart to install from "
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart.name is empty: name the chart to install from "
           + chart.getRepository() + ".");
     }
     return chart.getRepository().startsWith("oci://") ? oci.resolve(chart, interval, credentials)

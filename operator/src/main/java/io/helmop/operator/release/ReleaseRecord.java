@@ -41,6 +41,20 @@ public record ReleaseRecord(
     return status != null && status.startsWith("pending-");
   }
 
+  /**
+   * helmop marked this revision failed: an operation it stopped for a newer generation, or one it found
+   * abandoned. The objects may still be as that operation left them.
+   */
+  public boolean isMarkedFailedByHelmop() {
+    return "failed".equals(status) && description != null
+        && (description.startsWith(ReleaseRecords.STOPPED) || description.startsWith(ReleaseRecords.ABANDONED));
+  }
+
+  /** helmop put the objects back as the last deployed revision had them after marking this one failed. */
+  public boolean isRestored() {
+    return description != null && description.contains(ReleaseRecords.RESTORED);
+  }
+
   /** Without config and manifest: values and rendered Secrets must never reach a log line. */
   @Override
   public String toString() {

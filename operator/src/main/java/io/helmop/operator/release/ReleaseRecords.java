@@ -22,6 +22,11 @@ import java.util.zip.GZIPOutputStream;
  * Secrets directly costs one API call, not one Helm call.
  */
 public class ReleaseRecords {
+  /** How helmop's own marks start in Helm's DESCRIPTION column: an operation it stopped, or found abandoned. */
+  public static final String STOPPED = "helmop: stopped";
+  public static final String ABANDONED = "helmop: marked failed";
+  /** Added to a mark once the objects are back as the last deployed revision has them. */
+  public static final String RESTORED = "objects restored to revision";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;
@@ -79,6 +84,11 @@ public class ReleaseRecords {
       secret.getMetadata().getLabels().put("status", "failed");
       return secret;
     });
+  }
+
+  /** Records on a revision helmop marked failed that its objects are back as {@code revision} has them. */
+  public void markRestored(ReleaseRecord failed, int revision) {
+    markFailed(failed, failed.description() + "; " + RESTORED + " " + revision);
   }
 
   private List<Secret> storageSecrets(String namespace, String releaseName) {

@@ -15,7 +15,6 @@ import java.util.List;
  * (the operator was killed): it counts as failed.
  */
 public class Remediation {
-  public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
   static final int DEFAULT_RETRIES = 3;
 
   private final Clock clock;
@@ -24,22 +23,6 @@ public class Remediation {
   public Remediation(Clock clock, String instance) {
     this.clock = clock;
     this.instance = instance;
-  }
-
-  /** Throws Stalled/RetriesExhausted when no attempt is left for what the release asks now. */
-  public void checkAttemptsLeft(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
-      String lastError) throws ReconcileFailure {
-    boolean install = Releaser.isInstall(history);
-    int retries = retries(release, install);
-    int failures = failuresSoFar(release, desired);
-    if (failures > retries) {
-      String field = install ? "spec.install.retries" : "spec.upgrade.retries";
-      String serving = install ? "Nothing is installed." : "The last good revision keeps serving.";
-      throw ReconcileFailure.stalled(RETRIES_EXHAUSTED, (install ? "Install" : "Upgrade") + " of chart "
-          + desired.chart().nameAndVersion() + " failed " + failures + " times (" + field + "=" + retries
-          + "); helmop makes no more attempts until the spec or the values change. " + serving
-          + (lastError == null || lastError.isBlank() ? "" : " Last failure: " + lastError));
-    }
   }
 
   /** The attempt about to start, with the failures so far carried over (or reset for a new digest/generation). */
@@ -65,7 +48,8 @@ public class Remediation {
     return Releaser.isInstall(history) ? 1 : history.get(0).revision() + 1;
   }
 
-  int failuresSoFar(HelmRelease release, DesiredRelease desired) {
+  /** Failed attempts in a row for this digest and generation (one left running by a killed process counts). */
+  public static int failuresSoFar(HelmRelease release, DesiredRelease desired) {
     LastAttempt last = release.getStatus() == null ? null : release.getStatus().getLastAttempt();
     if (last == null || !desired.digest().equals(last.getDigest())
         || !java.util.Objects.equals(last.getGeneration(), release.getMetadata().getGeneration())) {
@@ -75,7 +59,8 @@ public class Remediation {
     return LastAttempt.RUNNING.equals(last.getResult()) ? failures + 1 : failures;
   }
 
-  static int retries(HelmRelease release, boolean install) {
+  /** spec.install.retries or spec.upgrade.retries, default 3. */
+  public static int retries(HelmRelease release, boolean install) {
     Integer value = install
         ? (release.getSpec().getInstall() == null ? null : release.getSpec().getInstall().getRetries())
         : (release.getSpec().getUpgrade() == null ? null : release.getSpec().getUpgrade().getRetries());

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -75,7 +76,7 @@ public class GitChartSource {
         Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder);
         byte[] chartYaml = files.get("Chart.yaml");
         if (chartYaml == null) {
-          throw ReconcileFailure.stalled("ChartNotFound", "spec.chart.git.path \"" + source.getPath() + "\" at "
+          throw ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "spec.chart.git.path \"" + source.getPath() + "\" at "
               + ref + " (" + commit.abbreviate(8).name() + ") of " + url + " is not a chart: it has no "
               + "Chart.yaml. Fix the path or the ref.");
         }
@@ -88,7 +89,7 @@ public class GitChartSource {
         if (isAuthFailure(e)) {
           throw authFailed(url, credentials, e);
         }
-        throw ReconcileFailure.retryable("GitUnavailable", "Cannot read " + url + " (spec.chart.git.url) at "
+        throw ReconcileFailure.retryable(Reasons.GIT_UNAVAILABLE, "Cannot read " + url + " (spec.chart.git.url) at "
             + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
             + ". helmop retries with backoff.", e);
       }
@@ -164,7 +165,7 @@ public class GitChartSource {
         : credentials.hasBasicAuth()
         ? "refused the " + credentials + " named in spec.chart.secretRef: fix the Secret's username and password"
         : "requires credentials: set spec.chart.secretRef to a Secret with username and password";
-    return ReconcileFailure.retryable("GitAuthFailed", "Git repository " + url + " (spec.chart.git.url) " + what
+    return ReconcileFailure.retryable(Reasons.GIT_AUTH_FAILED, "Git repository " + url + " (spec.chart.git.url) " + what
         + ". helmop retries with backoff.", e);
   }
 
@@ -180,7 +181,7 @@ public class GitChartSource {
     if (ObjectId.isId(ref) && repository.getObjectDatabase().has(ObjectId.fromString(ref))) {
       return ObjectId.fromString(ref);
     }
-    throw ReconcileFailure.stalled("GitRefNotFound", "spec.chart.git.ref \"" + ref + "\" is not a branch, tag "
+    throw ReconcileFailure.stalled(Reasons.GIT_REF_NOT_FOUND, "spec.chart.git.ref \"" + ref + "\" is not a branch, tag "
         + "or commit of " + url + ": fix the ref or push it.");
   }
 

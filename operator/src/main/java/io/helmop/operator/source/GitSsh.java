@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -67,17 +68,17 @@ final class GitSsh implements TransportConfigCallback, AutoCloseable {
    */
   static GitSsh open(String url, RepositoryCredentials credentials, Path emptyHome) throws ReconcileFailure {
     if (credentials.secret() == null) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.git.url " + url + " is reached over SSH, which "
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart.git.url " + url + " is reached over SSH, which "
           + "needs a key: set spec.chart.secretRef to a Secret with keys identity (the private key) and "
           + "known_hosts (the server's host keys, e.g. from ssh-keyscan).");
     }
     String secret = "Secret " + credentials.secret() + " (spec.chart.secretRef)";
     if (credentials.sshIdentity() == null) {
-      throw ReconcileFailure.stalled("InvalidCredentials", secret + " has no key identity, which Git over SSH "
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, secret + " has no key identity, which Git over SSH "
           + "needs for " + url + ": add the private key as identity (and known_hosts).");
     }
     if (credentials.knownHosts() == null || credentials.knownHosts().isBlank()) {
-      throw ReconcileFailure.stalled("InvalidCredentials", secret + " has no key known_hosts, so helmop cannot "
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, secret + " has no key known_hosts, so helmop cannot "
           + "check the host key of " + url + " and does not connect: add the server's host keys as known_hosts "
           + "(e.g. the output of `ssh-keyscan HOST`).");
     }
@@ -86,7 +87,7 @@ final class GitSsh implements TransportConfigCallback, AutoCloseable {
     try {
       Files.createDirectories(emptyHome.resolve(".ssh"));
     } catch (IOException e) {
-      throw ReconcileFailure.retryable("GitUnavailable", "Cannot create " + emptyHome + " for Git over SSH: "
+      throw ReconcileFailure.retryable(Reasons.GIT_UNAVAILABLE, "Cannot create " + emptyHome + " for Git over SSH: "
           + e.getMessage() + ". helmop retries with backoff.", e);
     }
     SshdSessionFactory sessions = new SshdSessionFactoryBuilder()
@@ -111,7 +112,7 @@ final class GitSsh implements TransportConfigCallback, AutoCloseable {
   /** A host key refused during the last connection, explained; null if none was. */
   ReconcileFailure hostKeyRefusal(String url, RepositoryCredentials credentials, Exception cause) {
     String refusal = knownHosts.refusal;
-    return refusal == null ? null : ReconcileFailure.retryable("GitHostKeyMismatch", "Git repository " + url
+    return refusal == null ? null : ReconcileFailure.retryable(Reasons.GIT_HOST_KEY_MISMATCH, "Git repository " + url
         + " (spec.chart.git.url): " + refusal + " known_hosts of Secret " + credentials.secret()
         + " (spec.chart.secretRef): check the key with the server's owner, then fix known_hosts. helmop "
         + "retries with backoff.", cause);
@@ -135,7 +136,7 @@ final class GitSsh implements TransportConfigCallback, AutoCloseable {
     } catch (IOException | GeneralSecurityException | RuntimeException unreadable) {
       // explained below without the parser's words, which might quote the key
     }
-    throw ReconcileFailure.stalled("InvalidCredentials", secret + ": identity is not a private key helmop can "
+    throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, secret + ": identity is not a private key helmop can "
         + "read: use an OpenSSH or PEM key (RSA, ECDSA or Ed25519); an encrypted key needs its passphrase as "
         + "password.");
   }
@@ -153,10 +154,10 @@ final class GitSsh implements TransportConfigCallback, AutoCloseable {
         return keys;
       }
     } catch (IOException | GeneralSecurityException | RuntimeException unreadable) {
-      throw ReconcileFailure.stalled("InvalidCredentials", secret + ": known_hosts cannot be read ("
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, secret + ": known_hosts cannot be read ("
           + unreadable.getMessage() + "): use lines as ssh-keyscan prints them, HOST KEYTYPE BASE64KEY.");
     }
-    throw ReconcileFailure.stalled("InvalidCredentials", secret + ": known_hosts holds no host key line: use "
+    throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, secret + ": known_hosts holds no host key line: use "
         + "lines as ssh-keyscan prints them, HOST KEYTYPE BASE64KEY.");
   }
 

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -51,7 +52,7 @@ public class HelmRepositoryClient {
       throws ReconcileFailure {
     String repository = stripSlash(spec.getRepository());
     if (!repository.startsWith("http://") && !repository.startsWith("https://")) {
-      throw ReconcileFailure.stalled("UnsupportedSource", "spec.chart.repository \"" + repository + "\": use an "
+      throw ReconcileFailure.stalled(Reasons.UNSUPPORTED_SOURCE, "spec.chart.repository \"" + repository + "\": use an "
           + "http(s):// URL (a Helm repository) or an oci:// URL (an OCI registry).");
     }
     VersionConstraint constraint = VersionConstraint.ofSpec(spec);
@@ -72,11 +73,11 @@ public class HelmRepositoryClient {
       CachedIndex index) {
     List<String> versions = index.versions(spec.getName());
     if (versions.isEmpty()) {
-      return ReconcileFailure.stalled("ChartNotFound", "Chart \"" + spec.getName() + "\" (spec.chart.name) is not in "
+      return ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "Chart \"" + spec.getName() + "\" (spec.chart.name) is not in "
           + "the repository " + repository + ": check the name, or publish the chart there.");
     }
     String available = String.join(", ", versions.subList(0, Math.min(10, versions.size())));
-    return ReconcileFailure.stalled("ChartVersionNotFound", "No version of chart \"" + spec.getName()
+    return ReconcileFailure.stalled(Reasons.CHART_VERSION_NOT_FOUND, "No version of chart \"" + spec.getName()
         + "\" in " + repository + " matches spec.chart.version \"" + constraint + "\"; available: " + available
         + ". Change spec.chart.version or publish that version.");
   }
@@ -99,7 +100,7 @@ public class HelmRepositoryClient {
             cached.fetchedAt());
         return cached;
       }
-      throw ReconcileFailure.retryable("RepositoryUnavailable", "Cannot read the index of chart repository "
+      throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Cannot read the index of chart repository "
           + repository + " (spec.chart.repository): " + describe(e) + ". helmop retries with backoff.", e);
     }
   }
@@ -119,7 +120,7 @@ public class HelmRepositoryClient {
       ChartCache.Stored stored = cache.store(body);
       if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
         java.nio.file.Files.deleteIfExists(stored.path());
-        throw ReconcileFailure.stalled("ChartDigestMismatch", "Chart " + version.name() + "-" + version.version()
+        throw ReconcileFailure.stalled(Reasons.CHART_DIGEST_MISMATCH, "Chart " + version.name() + "-" + version.version()
             + " from " + url + " has digest " + stored.digest() + " but the repository index says "
             + version.digest() + ": the repository is inconsistent; re-index it.");
       }
@@ -128,7 +129,7 @@ public class HelmRepositoryClient {
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
     } catch (IOException | RuntimeException e) {
-      throw ReconcileFailure.retryable("ChartDownloadFailed", "Cannot download chart " + version.name() + "-"
+      throw ReconcileFailure.retryable(Reasons.CHART_DOWNLOAD_FAILED, "Cannot download chart " + version.name() + "-"
           + version.version() + " from " + url + ": " + describe(e) + ". helmop retries with backoff.", e);
     }
   }
@@ -139,7 +140,7 @@ public class HelmRepositoryClient {
             + "the Secret's username and password"
         : "requires credentials (" + e.getMessage() + "): set spec.chart.secretRef to a Secret with username and "
             + "password";
-    return ReconcileFailure.retryable("RepositoryAuthFailed", "Chart repository " + fetch.repository() + " "
+    return ReconcileFailure.retryable(Reasons.REPOSITORY_AUTH_FAILED, "Chart repository " + fetch.repository() + " "
         + what + ". helmop retries with backoff.", e);
   }
 

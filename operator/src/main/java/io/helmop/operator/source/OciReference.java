@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
 import java.net.URI;
 import java.util.Set;
@@ -23,7 +24,7 @@ record OciReference(String repositoryUrl, String chart, String host, String repo
     String host = slash < 0 ? rest : rest.substring(0, slash);
     String path = slash < 0 ? chart : rest.substring(slash + 1) + "/" + chart;
     if (host.isEmpty() || !NAME.matcher(path).matches()) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.repository \"" + repositoryUrl + "\" with "
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart.repository \"" + repositoryUrl + "\" with "
           + "spec.chart.name \"" + chart + "\" is not an OCI chart reference: write oci://HOST/PATH (lowercase, "
           + "no tag) and put the chart's name in spec.chart.name.");
     }

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helmop.api.v1alpha1.ChartSpec;
@@ -63,7 +64,7 @@ public class OciRegistryClient {
       version = constraint.highest(tags.versions());
     }
     if (version.isEmpty()) {
-      throw ReconcileFailure.stalled("ChartVersionNotFound", "No tag of " + reference + " matches "
+      throw ReconcileFailure.stalled(Reasons.CHART_VERSION_NOT_FOUND, "No tag of " + reference + " matches "
           + "spec.chart.version \"" + constraint + "\"; available: " + String.join(", ", tags.first(10))
           + ". Change spec.chart.version or push that version.");
     }
@@ -92,7 +93,7 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (NotFound e) {
-      throw ReconcileFailure.stalled("ChartNotFound", "Chart \"" + reference.chart() + "\" (spec.chart.name) "
+      throw ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "Chart \"" + reference.chart() + "\" (spec.chart.name) "
           + "is not in the registry: " + reference + " does not exist. Check spec.chart.repository and "
           + "spec.chart.name, or push the chart.");
     } catch (IOException | RuntimeException e) {
@@ -101,7 +102,7 @@ public class OciRegistryClient {
             cached.fetchedAt());
         return cached;
       }
-      throw ReconcileFailure.retryable("RepositoryUnavailable", "Cannot list the tags of " + reference
+      throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Cannot list the tags of " + reference
           + " (spec.chart.repository \"" + reference.repositoryUrl() + "\"): " + describe(e)
           + ". helmop retries with backoff.", e);
     }
@@ -135,7 +136,7 @@ public class OciRegistryClient {
         }
       }
       if (layer == null || !layer.startsWith("sha256:")) {
-        throw ReconcileFailure.stalled("ChartNotFound", where + " is not a Helm chart: its manifest has no "
+        throw ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, where + " is not a Helm chart: its manifest has no "
             + "sha256 layer of media type " + CHART_LAYER + ". Push it with `helm push`.");
       }
       String configDigest = manifest.path("config").path("digest").asText();
@@ -152,7 +153,7 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (IOException | RuntimeException e) {
-      throw ReconcileFailure.retryable("RepositoryUnavailable", "Cannot read the manifest of " + where
+      throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Cannot read the manifest of " + where
           + " (spec.chart.repository \"" + reference.repositoryUrl() + "\"): " + describe(e)
           + ". helmop retries with backoff.", e);
     }
@@ -165,7 +166,7 @@ public class OciRegistryClient {
       ChartCache.Stored stored = cache.store(body);
       if (!stored.digest().equals(manifest.archiveSha256())) {
         Files.deleteIfExists(stored.path());
-        throw ReconcileFailure.retryable("ChartDigestMismatch", "Chart " + manifest.name() + "-"
+        throw ReconcileFailure.retryable(Reasons.CHART_DIGEST_MISMATCH, "Chart " + manifest.name() + "-"
             + manifest.version() + " from " + reference + " has digest sha256:" + stored.digest() + " but its "
             + "manifest says " + digest + ": the download was corrupted or the registry is inconsistent. helmop "
             + "retries with backoff.", null);
@@ -174,7 +175,7 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (IOException | RuntimeException e) {
-      throw ReconcileFailure.retryable("ChartDownloadFailed", "Cannot download chart " + manifest.name() + "-"
+      throw ReconcileFailure.retryable(Reasons.CHART_DOWNLOAD_FAILED, "Cannot download chart " + manifest.name() + "-"
           + manifest.version() + " from " + reference + ": " + describe(e) + ". helmop retries with backoff.", e);
     }
   }
@@ -191,7 +192,7 @@ public class OciRegistryClient {
             + "the Secret's username and password"
         : "requires credentials (" + e.getMessage() + "): set spec.chart.secretRef to a Secret with username and "
             + "password";
-    return ReconcileFailure.retryable("RepositoryAuthFailed", "OCI registry " + reference + " " + what
+    return ReconcileFailure.retryable(Reasons.REPOSITORY_AUTH_FAILED, "OCI registry " + reference + " " + what
         + ". helmop retries with backoff.", e);
   }
 

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -51,7 +52,7 @@ public record RepositoryCredentials(String secret, String username, String passw
     String name = namespace + "/" + ref.getName();
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
     if (secret == null) {
-      throw ReconcileFailure.retryable("CredentialsNotFound", "Secret " + name + " named in spec.chart.secretRef "
+      throw ReconcileFailure.retryable(Reasons.CREDENTIALS_NOT_FOUND, "Secret " + name + " named in spec.chart.secretRef "
           + "does not exist: create it (keys username/password, caFile, certFile/keyFile, or identity and "
           + "known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
@@ -65,14 +66,14 @@ public record RepositoryCredentials(String secret, String username, String passw
     String identity = decoded(data, "identity");
     // with an SSH key, a password alone is the key's passphrase
     if ((username == null) != (password == null) && (identity == null || username != null)) {
-      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + name + " (spec.chart.secretRef) has "
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, "Secret " + name + " (spec.chart.secretRef) has "
           + (username == null ? "a password but no username" : "a username but no password")
           + ": basic auth needs both keys, username and password.");
     }
     String certPem = decoded(data, "certFile");
     String keyPem = decoded(data, "keyFile");
     if ((certPem == null) != (keyPem == null)) {
-      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + name + " (spec.chart.secretRef) has "
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, "Secret " + name + " (spec.chart.secretRef) has "
           + (certPem == null ? "a keyFile but no certFile" : "a certFile but no keyFile")
           + ": a client certificate needs both keys, certFile and keyFile (PEM).");
     }

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -48,7 +49,7 @@ final class RepositoryTls {
           credentials.caPem() == null ? null : trusted(credentials.caPem()).getTrustManagers());
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       String problem = e instanceof IllegalArgumentException ? e.getMessage() : "cannot set up TLS: " + e.getMessage();
-      throw ReconcileFailure.stalled("InvalidCredentials", "Secret " + credentials.secret()
+      throw ReconcileFailure.stalled(Reasons.INVALID_CREDENTIALS, "Secret " + credentials.secret()
           + " (spec.chart.secretRef): " + problem + ".");
     }
   }

@@ -1,5 +1,6 @@
 package io.helmop.operator.source;
 
+import io.helmop.operator.status.Reasons;
 import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.operator.ReconcileFailure;
 import java.util.Collection;
@@ -31,7 +32,7 @@ public final class VersionConstraint {
     try {
       return parse(spec.getVersion());
     } catch (IllegalArgumentException e) {
-      throw ReconcileFailure.stalled("InvalidSpec", "spec.chart.version \"" + spec.getVersion()
+      throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart.version \"" + spec.getVersion()
           + "\" is not a semver constraint: write an exact version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0).");
     }
   }

@@ -24,6 +24,10 @@ public class EventRecorder {
     this.instance = instance;
   }
 
+  public void record(HelmRelease release, Notice notice) {
+    record(release, notice.warning() ? "Warning" : "Normal", notice.reason(), notice.message());
+  }
+
   public void normal(HelmRelease release, String reason, String message) {
     record(release, "Normal", reason, message);
   }

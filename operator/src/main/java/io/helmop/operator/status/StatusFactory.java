@@ -43,9 +43,9 @@ public class StatusFactory {
     if (attempt != null) {
       status.setLastAttempt(attempt);
     }
-    set(release, status, Conditions.READY, Conditions.UNKNOWN, "Progressing", message);
-    set(release, status, Conditions.RECONCILING, Conditions.TRUE, "Progressing", message);
-    set(release, status, Conditions.STALLED, Conditions.FALSE, "Progressing", message);
+    set(release, status, Conditions.READY, Conditions.UNKNOWN, Reasons.PROGRESSING, message);
+    set(release, status, Conditions.RECONCILING, Conditions.TRUE, Reasons.PROGRESSING, message);
+    set(release, status, Conditions.STALLED, Conditions.FALSE, Reasons.PROGRESSING, message);
     return status;
   }
 
@@ -91,15 +91,15 @@ public class StatusFactory {
         + ") is deployed and ready: it reproduces revision " + rollback.getToRevision() + ", rolled back to on "
         + "request (annotation helmop.io/rollback-to). The spec's chart and values are not applied; helmop keeps "
         + "this revision until the spec or the values change.";
-    set(release, status, Conditions.READY, Conditions.TRUE, "RolledBack", message);
-    set(release, status, Conditions.RECONCILING, Conditions.FALSE, "RolledBack", message);
-    set(release, status, Conditions.STALLED, Conditions.FALSE, "RolledBack", message);
-    set(release, status, Conditions.RELEASED, Conditions.TRUE, "RolledBack", message);
+    set(release, status, Conditions.READY, Conditions.TRUE, Reasons.ROLLED_BACK, message);
+    set(release, status, Conditions.RECONCILING, Conditions.FALSE, Reasons.ROLLED_BACK, message);
+    set(release, status, Conditions.STALLED, Conditions.FALSE, Reasons.ROLLED_BACK, message);
+    set(release, status, Conditions.RELEASED, Conditions.TRUE, Reasons.ROLLED_BACK, message);
     boolean refusedSince = Conditions.find(status.getConditions(), Conditions.ROLLED_BACK)
         .map(c -> Conditions.FALSE.equals(c.getStatus())).orElse(false) && status.getRollback() != null
         && java.util.Objects.equals(status.getRollback().getRevision(), rollback.getRevision());
     if (!refusedSince) { // a later refused request stays visible; the Ready message still tells the held state
-      set(release, status, Conditions.ROLLED_BACK, Conditions.TRUE, "RollbackSucceeded", message);
+      set(release, status, Conditions.ROLLED_BACK, Conditions.TRUE, Reasons.ROLLBACK_SUCCEEDED, message);
     }
     status.setLastAppliedRevision(deployed.revision());
     status.setChart(deployed.chart());
@@ -126,10 +126,10 @@ public class StatusFactory {
   /** A requested rollback failed (and Helm's atomic mode undid it): helmop goes back to the spec. */
   public HelmReleaseStatus rollbackFailed(HelmRelease release, String message) {
     HelmReleaseStatus status = copy(release);
-    set(release, status, Conditions.READY, Conditions.FALSE, "RollbackFailed", message);
-    set(release, status, Conditions.RECONCILING, Conditions.TRUE, "RollbackFailed", message);
-    set(release, status, Conditions.STALLED, Conditions.FALSE, "RollbackFailed", message);
-    set(release, status, Conditions.ROLLED_BACK, Conditions.FALSE, "RollbackFailed", message);
+    set(release, status, Conditions.READY, Conditions.FALSE, Reasons.ROLLBACK_FAILED, message);
+    set(release, status, Conditions.RECONCILING, Conditions.TRUE, Reasons.ROLLBACK_FAILED, message);
+    set(release, status, Conditions.STALLED, Conditions.FALSE, Reasons.ROLLBACK_FAILED, message);
+    set(release, status, Conditions.ROLLED_BACK, Conditions.FALSE, Reasons.ROLLBACK_FAILED, message);
     finish(status.getLastAttempt(), false, false);
     return status;
   }
@@ -137,10 +137,10 @@ public class StatusFactory {
   private void setPolicy(HelmRelease release, HelmReleaseStatus status, ReleaseRecord deployed) {
     List<String> unbounded = HookCheck.unboundedJobs(deployed);
     if (unbounded.isEmpty()) {
-      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.TRUE, "HooksBounded",
+      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.TRUE, Reasons.HOOKS_BOUNDED,
           "Every hook Job of revision " + deployed.revision() + " has activeDeadlineSeconds.");
     } else {
-      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.FALSE, "HookWithoutDeadline",
+      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.FALSE, Reasons.HOOK_WITHOUT_DEADLINE,
           HookCheck.message(unbounded));
     }
   }
@@ -166,7 +166,7 @@ public class StatusFactory {
     set(release, status, Conditions.READY, Conditions.FALSE, failure.reason(), message);
     switch (failure.kind()) {
       case RETRY -> {
-        set(release, status, Conditions.RECONCILING, Conditions.TRUE, "ProgressingWithRetry", message);
+        set(release, status, Conditions.RECONCILING, Conditions.TRUE, Reasons.PROGRESSING_WITH_RETRY, message);
         set(release, status, Conditions.STALLED, Conditions.FALSE, failure.reason(), message);
       }
       case WAIT -> {
@@ -199,6 +199,13 @@ public class StatusFactory {
     return status;
   }
 
+  /** The drift check itself failed: whether the objects match is not known. */
+  public HelmReleaseStatus driftUnknown(HelmRelease release, HelmReleaseStatus base, String reason, String message) {
+    HelmReleaseStatus status = copy(base);
+    set(release, status, Conditions.DRIFTED, Conditions.UNKNOWN, reason, message);
+    return status;
+  }
+
   /** spec.driftDetection.mode is Disabled: say nothing about drift rather than something stale. */
   public HelmReleaseStatus driftUnchecked(HelmReleaseStatus base) {
     HelmReleaseStatus status = copy(base);
@@ -209,7 +216,7 @@ public class StatusFactory {
 
   public HelmReleaseStatus suspended(HelmRelease release) {
     HelmReleaseStatus status = copy(release);
-    set(release, status, Conditions.RECONCILING, Conditions.FALSE, "Suspended",
+    set(release, status, Conditions.RECONCILING, Conditions.FALSE, Reasons.SUSPENDED,
         "spec.suspend is true: helmop takes no action on this release until it is set to false.");
     status.setObservedGeneration(release.getMetadata().getGeneration());
     return status;

@@ -1,5 +1,6 @@
 package io.helmop.operator.values;
 
+import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -61,7 +62,7 @@ public class ValuesComposer {
     try {
       return ChartFiles.topLevelFiles(chart.archive());
     } catch (IOException e) {
-      throw ReconcileFailure.stalled("ChartInvalid", "Chart " + chart.nameAndVersion()
+      throw ReconcileFailure.stalled(Reasons.CHART_INVALID, "Chart " + chart.nameAndVersion()
           + " is not a readable chart archive (" + e.getClass().getSimpleName() + "): republish it.");
     }
   }
@@ -73,7 +74,7 @@ public class ValuesComposer {
       List<String> available = chartFiles.keySet().stream()
           .filter(name -> name.startsWith("values") && (name.endsWith(".yaml") || name.endsWith(".yml")))
           .toList();
-      throw ReconcileFailure.stalled("ValuesFileNotFound", field + " \"" + file + "\" is not a file of chart "
+      throw ReconcileFailure.stalled(Reasons.VALUES_FILE_NOT_FOUND, field + " \"" + file + "\" is not a file of chart "
           + chart.nameAndVersion() + "; its values files are " + available + ". Fix the name.");
     }
     return parseMap(content, field + " (\"" + file + "\" in chart " + chart.nameAndVersion() + ")", false);
@@ -91,7 +92,7 @@ public class ValuesComposer {
       if (Boolean.TRUE.equals(ref.getOptional())) {
         return Map.of();
       }
-      throw ReconcileFailure.retryable("ValuesFromNotFound", field + ": " + object + " has no key \"" + key
+      throw ReconcileFailure.retryable(Reasons.VALUES_FROM_NOT_FOUND, field + ": " + object + " has no key \"" + key
           + "\" (or does not exist). Create it, fix spec.valuesFrom, or set optional: true. helmop retries "
           + "with backoff.", null);
     }
@@ -126,7 +127,7 @@ public class ValuesComposer {
       parsed = YAML.readValue(content, Object.class);
     } catch (JsonProcessingException e) {
       var location = e.getLocation();
-      throw ReconcileFailure.stalled("InvalidValues", where + " is not valid YAML"
+      throw ReconcileFailure.stalled(Reasons.INVALID_VALUES, where + " is not valid YAML"
           + (location == null ? "" : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")")
           + ". Fix it; helmop picks up the change.");
     }
@@ -134,7 +135,7 @@ public class ValuesComposer {
       return Map.of();
     }
     if (!(parsed instanceof Map)) {
-      throw ReconcileFailure.stalled("InvalidValues", where + " holds YAML that is not a map of values"
+      throw ReconcileFailure.stalled(Reasons.INVALID_VALUES, where + " holds YAML that is not a map of values"
           + (secret ? "" : " (it is a " + parsed.getClass().getSimpleName() + ")")
           + ": write key: value pairs, or set targetPath to use the content as one value.");
     }
@@ -160,7 +161,7 @@ public class ValuesComposer {
     segments.add(current.toString());
     for (String segment : segments) {
       if (!PATH_SEGMENT.matcher(segment).matches()) {
-        throw ReconcileFailure.stalled("InvalidSpec", field + ".targetPath \"" + path + "\" is not a valid "
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, field + ".targetPath \"" + path + "\" is not a valid "
             + "values path: write dot-separated keys of letters, digits, -, _ and /, e.g. database.password "
             + "(a dot inside a key: \\.).");
       }

@@ -47,10 +47,12 @@ class HelmProcessEngineTest {
       HelmProcessEngine helm = engine(server.port());
       long started = System.nanoTime();
 
-      assertThatThrownBy(() -> helm.install(request(), () -> System.nanoTime() - started > 2_000_000_000L))
+      // superseded once Helm is at work (it has reached the API server), however long the child JVM took to start
+      assertThatThrownBy(() -> helm.install(request(), () -> !server.connections.isEmpty()))
           .isInstanceOf(HelmStoppedException.class)
           .hasMessageContaining("stopped the install of release web");
-      System.out.printf("superseded install stopped %d ms after it started (Helm was waiting on a silent API "
+      System.out.printf("superseded install stopped %d ms after it started, child JVM start included (Helm was "
+          + "waiting on a silent API "
           + "server, timeout 5 min)%n", (System.nanoTime() - started) / 1_000_000);
       assertThat(server.connections).as("Helm was at work when it was stopped").isNotEmpty();
       assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();

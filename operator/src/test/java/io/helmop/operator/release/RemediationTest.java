@@ -1,7 +1,6 @@
 package io.helmop.operator.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -10,7 +9,6 @@ import io.helmop.api.v1alpha1.HelmReleaseSpec;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.api.v1alpha1.UpgradeSpec;
-import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.source.ResolvedChart;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,22 +55,15 @@ class RemediationTest {
   }
 
   @Test
-  void retriesAreCountedPerDigestAndGenerationAndStopAfterTheLimit() throws ReconcileFailure {
+  void failuresAreCountedPerDigestAndGeneration() {
     DesiredRelease two = desired("two");
-    REMEDIATION.checkAttemptsLeft(release(2, 1, attempt(two, 2, LastAttempt.FAILED, 1, "x")), two, DEPLOYED, null);
-
-    assertThatThrownBy(() -> REMEDIATION.checkAttemptsLeft(
-        release(2, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")), two, DEPLOYED, "Upgrade failed: boom"))
-        .isInstanceOfSatisfying(ReconcileFailure.class, f -> {
-          assertThat(f.reason()).isEqualTo("RetriesExhausted");
-          assertThat(f.kind()).isEqualTo(ReconcileFailure.Kind.STALL);
-          assertThat(f.getMessage()).contains("failed 2 times").contains("spec.upgrade.retries=1")
-              .contains("boom");
-        });
+    assertThat(Remediation.failuresSoFar(release(2, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")), two))
+        .isEqualTo(2);
     // new values, or a new generation: the count starts again
-    DesiredRelease three = desired("three");
-    REMEDIATION.checkAttemptsLeft(release(2, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")), three, DEPLOYED, null);
-    REMEDIATION.checkAttemptsLeft(release(3, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")), two, DEPLOYED, null);
+    assertThat(Remediation.failuresSoFar(release(2, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")),
+        desired("three"))).isZero();
+    assertThat(Remediation.failuresSoFar(release(3, 1, attempt(two, 2, LastAttempt.FAILED, 2, "x")), two))
+        .isZero();
   }
 
   @Test
@@ -89,11 +80,10 @@ class RemediationTest {
   }
 
   @Test
-  void theDefaultIsThreeRetries() throws ReconcileFailure {
-    DesiredRelease two = desired("two");
-    REMEDIATION.checkAttemptsLeft(release(2, null, attempt(two, 2, LastAttempt.FAILED, 3, "x")), two, DEPLOYED, null);
-    assertThatThrownBy(() -> REMEDIATION.checkAttemptsLeft(
-        release(2, null, attempt(two, 2, LastAttempt.FAILED, 4, "x")), two, DEPLOYED, null))
-        .isInstanceOf(ReconcileFailure.class);
+  void theDefaultIsThreeRetriesAndANegativeValueMeansNone() {
+    assertThat(Remediation.retries(release(2, null, null), false)).isEqualTo(3);
+    assertThat(Remediation.retries(release(2, 1, null), false)).isEqualTo(1);
+    assertThat(Remediation.retries(release(2, -4, null), false)).isZero();
+    assertThat(Remediation.retries(release(2, 1, null), true)).isEqualTo(3); // spec.install.retries is not set
   }
 }

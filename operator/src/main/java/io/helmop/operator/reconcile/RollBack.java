@@ -1,11 +1,10 @@
-package io.helmop.operator.rollback;
+package io.helmop.operator.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.RollbackStatus;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
@@ -15,10 +14,11 @@ import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.release.Remediation;
-import io.helmop.operator.status.EventRecorder;
+import io.helmop.operator.rollback.RollbackChart;
+import io.helmop.operator.rollback.RollbackRequest;
+import io.helmop.operator.status.Notice;
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.status.StatusFactory;
-import io.helmop.operator.status.StatusWriter;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,99 +37,87 @@ import org.slf4j.LoggerFactory;
  * the release stays on that revision while the spec and values stay as they were (status.rollback holds the
  * digest they had); any change to them is released as usual.
  */
-public class Rollbacks {
-  private static final Logger LOG = LoggerFactory.getLogger(Rollbacks.class);
+final class RollBack implements Action {
+  private static final Logger LOG = LoggerFactory.getLogger(RollBack.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
   private final Remediation remediation;
   private final StatusFactory statuses;
-  private final StatusWriter statusWriter;
-  private final EventRecorder events;
   private final Path workDir;
   private final Clock clock;
 
-  public Rollbacks(HelmEngine helm, ReleaseRecords records, Remediation remediation, StatusFactory statuses,
-      StatusWriter statusWriter, EventRecorder events, Path workDir, Clock clock) {
+  RollBack(HelmEngine helm, ReleaseRecords records, Remediation remediation, StatusFactory statuses, Path workDir,
+      Clock clock) {
     this.helm = helm;
     this.records = records;
     this.remediation = remediation;
     this.statuses = statuses;
-    this.statusWriter = statusWriter;
-    this.events = events;
     this.workDir = workDir;
     this.clock = clock;
   }
 
-  /** The release is on a revision rolled back to on request, and nothing it asks for has changed since. */
-  public boolean holds(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history) {
-    RollbackStatus rollback = release.getStatus() == null ? null : release.getStatus().getRollback();
-    return rollback != null && !history.isEmpty() && history.get(0).isDeployed()
-        && Integer.valueOf(history.get(0).revision()).equals(rollback.getRevision())
-        && desired.digest().equals(rollback.getHeldDigest());
+  /** Acts on the rollback-to annotation, and removes it so that the request is not acted on twice. */
+  @Override
+  public Outcome act(Reconciliation r, Classification c) {
+    Outcome outcome = handle(r);
+    // status first: should helmop stop right after removing the annotation, status still says it was handled
+    r.write(outcome.status());
+    acknowledge(r);
+    return outcome;
   }
 
-  /** Keeps the rolled-back state in status (for a new generation that changed nothing the digest covers). */
-  public HelmRelease keep(HelmRelease release, List<ReleaseRecord> history, Context<HelmRelease> context) {
-    return statusWriter.write(release, statuses.rolledBack(release, history.get(0), history,
-        release.getStatus().getRollback()), context);
-  }
-
-  /** Acts on the rollback-to annotation, if there is one, and removes it. Returns whether there was one. */
-  public boolean handle(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history, int maxHistory,
-      Context<HelmRelease> context) {
-    Optional<RollbackRequest> request = RollbackRequest.of(release);
-    if (request.isEmpty()) {
-      return false;
-    }
+  private Outcome handle(Reconciliation r) {
+    HelmRelease release = r.release();
+    DesiredRelease desired = r.desired();
+    List<ReleaseRecord> history = r.history();
+    RollbackRequest request = RollbackRequest.of(release).orElseThrow();
     String name = desired.releaseName();
     String namespace = desired.namespace();
     RollbackStatus done = release.getStatus() == null ? null : release.getStatus().getRollback();
-    if (done != null && request.get().revision().equals(Optional.ofNullable(done.getToRevision()))
+    if (done != null && request.revision().equals(Optional.ofNullable(done.getToRevision()))
         && !history.isEmpty() && Integer.valueOf(history.get(0).revision()).equals(done.getRevision())) {
-      acknowledge(release, context); // made before a restart that came before the annotation's removal
-      return true;
+      return Outcome.done(release.getStatus(), List.of(), Optional.empty()); // done before a restart
     }
-    if (request.get().revision().isEmpty()) {
-      refuse(release, "InvalidRollbackRequest", "Annotation " + RollbackRequest.ANNOTATION + "=\""
-          + request.get().value() + "\" is not a revision number. Pick a revision from `helm history " + name
+    if (request.revision().isEmpty()) {
+      return refuse(release, Reasons.INVALID_ROLLBACK_REQUEST, "Annotation " + RollbackRequest.ANNOTATION + "=\""
+          + request.value() + "\" is not a revision number. Pick a revision from `helm history " + name
           + " -n " + namespace + "` and annotate again, e.g. kubectl annotate helmrelease "
-          + release.getMetadata().getName() + " " + RollbackRequest.ANNOTATION + "=2", context);
-      return true;
+          + release.getMetadata().getName() + " " + RollbackRequest.ANNOTATION + "=2");
     }
-    int target = request.get().revision().get();
+    int target = request.revision().get();
     String kept = history.isEmpty() ? "none" : history.get(history.size() - 1).revision() + " to "
         + history.get(0).revision();
-    Optional<JsonNode> record = history.stream().anyMatch(r -> r.revision() == target)
+    Optional<JsonNode> record = history.stream().anyMatch(h -> h.revision() == target)
         ? records.releaseJson(namespace, name, target) : Optional.empty();
     if (record.isEmpty()) {
-      refuse(release, "RollbackTargetNotFound", "Cannot roll back release " + name + " to revision " + target
+      return refuse(release, Reasons.ROLLBACK_TARGET_NOT_FOUND, "Cannot roll back release " + name + " to revision " + target
           + ": Helm keeps no such revision (it keeps " + kept + "; spec.maxHistory limits how many). Nothing was "
-          + "changed. Pick one from `helm history " + name + " -n " + namespace + "`.", context);
-      return true;
+          + "changed. Pick one from `helm history " + name + " -n " + namespace + "`.");
     }
     if (history.get(0).isPending() || record.get().path("info").path("status").asText().startsWith("pending-")) {
-      refuse(release, "RollbackNotPossible", "Cannot roll back release " + name + " to revision " + target
+      return refuse(release, Reasons.ROLLBACK_NOT_POSSIBLE, "Cannot roll back release " + name + " to revision " + target
           + " now: a Helm operation is in progress (revision " + history.get(0).revision() + " is "
-          + history.get(0).status() + "). Nothing was changed; annotate again when it has finished.", context);
-      return true;
+          + history.get(0).status() + "). Nothing was changed; annotate again when it has finished.");
     }
-    rollBack(release, desired, history, target, record.get(), maxHistory, context);
-    return true;
+    return rollBack(r, target, record.get());
   }
 
-  private void rollBack(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history, int target,
-      JsonNode record, int maxHistory, Context<HelmRelease> context) {
+  private Outcome rollBack(Reconciliation r, int target, JsonNode record) {
+    HelmRelease release = r.release();
+    DesiredRelease desired = r.desired();
+    List<ReleaseRecord> history = r.history();
+    int maxHistory = ChartRelease.maxHistory(r);
     String name = desired.releaseName();
     String namespace = desired.namespace();
-    ReleaseRecord targetRecord = history.stream().filter(r -> r.revision() == target).findFirst().orElseThrow();
+    ReleaseRecord targetRecord = history.stream().filter(h -> h.revision() == target).findFirst().orElseThrow();
     int revision = history.get(0).revision() + 1;
     String plan = "Rolling back release " + name + " in namespace " + namespace + " to revision " + target + " ("
         + targetRecord.chart() + ") as revision " + revision;
     LOG.info(plan);
-    release = statusWriter.write(release, statuses.progressing(release, plan,
-        remediation.start(release, desired, "rollback", revision)), context);
+    r.write(statuses.progressing(release, plan, remediation.start(release, desired, "rollback", revision)));
+    release = r.release();
     Path chartDir = workDir.resolve("rollback-" + java.util.UUID.randomUUID());
     try {
       RollbackChart.write(record, chartDir);
@@ -146,10 +134,8 @@ public class Rollbacks {
           + HelmFailures.summary(e) + ". The revision that was serving keeps serving; helmop goes back to "
           + "releasing what the spec describes.";
       LOG.warn(message);
-      statusWriter.write(release, statuses.rollbackFailed(release, message), context);
-      events.warning(release, "RollbackFailed", message);
-      acknowledge(release, context);
-      return;
+      return Outcome.done(statuses.rollbackFailed(release, message), List.of(Notice.warning(Reasons.ROLLBACK_FAILED,
+          message)), Optional.empty());
     } finally {
       deleteRecursively(chartDir);
     }
@@ -161,30 +147,25 @@ public class Rollbacks {
     rollback.setChart(targetRecord.chart());
     rollback.setHeldDigest(desired.digest());
     rollback.setAt(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-    release = statusWriter.write(release, statuses.rolledBack(release, after.get(0), after, rollback), context);
+    HelmReleaseStatus rolledBack = statuses.rolledBack(release, after.get(0), after, rollback);
     String message = "Release " + name + " revision " + after.get(0).revision() + " reproduces revision " + target
         + " (" + targetRecord.chart() + ") as requested by " + RollbackRequest.ANNOTATION + ". Database "
         + "migrations and PersistentVolume contents are not rolled back. helmop keeps this revision until the "
         + "spec or the values change.";
     LOG.info(message);
-    events.normal(release, "RolledBack", message);
-    acknowledge(release, context);
+    return Outcome.done(rolledBack, List.of(Notice.normal(Reasons.ROLLED_BACK, message)), Optional.empty());
   }
 
-  private void refuse(HelmRelease release, String reason, String message, Context<HelmRelease> context) {
+  private Outcome refuse(HelmRelease release, String reason, String message) {
     LOG.warn("{}: {}", reason, message);
-    statusWriter.write(release, statuses.rollbackNotDone(release, reason, message, false), context);
-    events.warning(release, reason, message);
-    acknowledge(release, context);
+    return Outcome.done(statuses.rollbackNotDone(release, reason, message, false),
+        List.of(Notice.warning(reason, message)), Optional.empty());
   }
 
-  /** Removes the annotation so the request is not acted on twice. */
-  private static void acknowledge(HelmRelease release, Context<HelmRelease> context) {
+  private static void acknowledge(Reconciliation r) {
+    HelmRelease release = r.release();
     try {
-      context.getClient().resources(HelmRelease.class).inNamespace(release.getMetadata().getNamespace())
-          .withName(release.getMetadata().getName())
-          .patch(PatchContext.of(PatchType.JSON_MERGE),
-              "{\"metadata\":{\"annotations\":{\"" + RollbackRequest.ANNOTATION + "\":null}}}");
+      r.cache().removeAnnotation(release, RollbackRequest.ANNOTATION);
     } catch (KubernetesClientException e) {
       // status already says it was handled; the next reconcile removes it (see handle)
       LOG.warn("Could not remove annotation {} from HelmRelease {}: {}", RollbackRequest.ANNOTATION,

@@ -1,6 +1,7 @@
-package io.helmop.operator;
+package io.helmop.operator.reconcile;
 
 import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.rollback.RollbackRequest;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.Objects;
@@ -17,8 +18,8 @@ public class HelmReleaseUpdateFilter implements OnUpdateFilter<HelmRelease> {
         || newer.getMetadata().getDeletionTimestamp() != null
         || !Objects.equals(newer.getMetadata().getFinalizers(), older.getMetadata().getFinalizers())
         || RollbackRequest.changed(newer, older)
-        || !Objects.equals(annotation(newer, HelmReleaseReconciler.IGNORE_DEPENDENTS),
-            annotation(older, HelmReleaseReconciler.IGNORE_DEPENDENTS));
+        || !Objects.equals(annotation(newer, Dependencies.IGNORE_DEPENDENTS),
+            annotation(older, Dependencies.IGNORE_DEPENDENTS));
   }
 
   private static String annotation(HelmRelease release, String key) {

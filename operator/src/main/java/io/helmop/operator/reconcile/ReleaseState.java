@@ -1,0 +1,46 @@
+package io.helmop.operator.reconcile;
+
+/**
+ * What a HelmRelease's release is, as one reconcile sees it. {@link ReleaseClassifier} names the state; the
+ * reconciler takes the one action the state calls for. Each state's text is what the log and the status say.
+ */
+public enum ReleaseState {
+  /** The HelmRelease is being deleted: uninstall (after its dependents), or keep the release if suspended. */
+  DELETING("being deleted"),
+  /** spec.suspend: no action at all. */
+  SUSPENDED("suspended"),
+  /** The annotation helmop.io/rollback-to asks for a rollback: act on it once. */
+  ROLLBACK_REQUESTED("rollback requested"),
+  /** Helm's newest revision is pending and its operation is gone (a killed helmop, or older than its timeout). */
+  PENDING_ABANDONED("pending, abandoned"),
+  /** Helm's newest revision is pending and another client may still be at work on it: wait. */
+  PENDING_LOCKED("pending, locked by another client"),
+  /**
+   * helmop marked Helm's newest revision failed (an operation it stopped or found abandoned), and the objects
+   * may still be as that revision left them: put them back as the last deployed revision has them.
+   */
+  FAILED_NOT_RESTORED("failed, objects not yet restored"),
+  /** A revision rolled back to on request runs, and the spec and values are as they were then: keep it. */
+  ROLLED_BACK("held on a rolled-back revision"),
+  /** Helm's newest revision is deployed, made by helmop from exactly what the spec asks: check drift. */
+  IN_SYNC("in sync"),
+  /** The release differs from the spec, but the failed attempts for this spec used up the retries. */
+  RETRIES_EXHAUSTED("retries exhausted"),
+  /** Helm has no revision of the release: install. */
+  NOT_INSTALLED("not installed"),
+  /** A release installed by another client (the helm CLI), never applied by this HelmRelease: adopt it. */
+  UNMANAGED("installed by another client"),
+  /** The spec, the values or the chart changed, or Helm's newest revision is not helmop's: upgrade. */
+  OUT_OF_SYNC("out of sync");
+
+  private final String text;
+
+  ReleaseState(String text) {
+    this.text = text;
+  }
+
+  /** How the log and the status name the state. */
+  public String text() {
+    return text;
+  }
+}

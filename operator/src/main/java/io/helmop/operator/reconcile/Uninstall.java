@@ -1,0 +1,73 @@
+package io.helmop.operator.reconcile;
+
+import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.dependency.Dependencies;
+import io.helmop.operator.release.HelmEngine;
+import io.helmop.operator.release.HelmException;
+import io.helmop.operator.status.Notice;
+import io.helmop.operator.status.Reasons;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DELETING: uninstalls the release once no other release depends on it; a suspended HelmRelease leaves its
+ * release installed (suspend means hands off). DONE lets the finalizer go; WAIT and RETRY keep it.
+ */
+final class Uninstall implements Action {
+  private static final Logger LOG = LoggerFactory.getLogger(Uninstall.class);
+
+  private final HelmEngine helm;
+
+  Uninstall(HelmEngine helm) {
+    this.helm = helm;
+  }
+
+  @Override
+  public Outcome act(Reconciliation r, Classification c) {
+    HelmRelease release = r.release();
+    Dependencies dependencies = r.dependencies();
+    List<HelmRelease> dependents = dependencies.dependents(release);
+    if (!dependents.isEmpty() && !ignoresDependents(release) && !dependencies.isInCycle(release)) {
+      return waitForDependents(dependents);
+    }
+    if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
+      LOG.info("HelmRelease is suspended: leaving Helm release {} in namespace {} installed",
+          release.releaseName(), release.targetNamespace());
+      return Outcome.done(null, List.of(), Optional.empty());
+    }
+    try {
+      helm.uninstall(release.releaseName(), release.targetNamespace());
+    } catch (HelmException e) {
+      return Outcome.of(ReconcileFailure.retryable(Reasons.UNINSTALL_FAILED, "Uninstall of release "
+          + release.releaseName() + " failed: " + e.getMessage() + ". helmop retries with backoff; the HelmRelease "
+          + "stays until it succeeds.", e));
+    }
+    LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
+    return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Release " + release.releaseName()
+        + " was uninstalled from namespace " + release.targetNamespace())), Optional.empty());
+  }
+
+  private static boolean ignoresDependents(HelmRelease release) {
+    var annotations = release.getMetadata().getAnnotations();
+    return annotations != null && "true".equals(annotations.get(Dependencies.IGNORE_DEPENDENTS));
+  }
+
+  /**
+   * A foundation goes after the releases that need it. Their deletion wakes this release (the dependency event
+   * source); a short poll covers only the moment between their deletion and the cache noticing it, and a long
+   * one a dependent that drops the dependency or the override annotation.
+   */
+  private static Outcome waitForDependents(List<HelmRelease> dependents) {
+    String names = dependents.stream().map(Dependencies::key).sorted().collect(Collectors.joining(", "));
+    boolean dependentsLeaving = dependents.stream().allMatch(d -> d.getMetadata().getDeletionTimestamp() != null);
+    return Outcome.of(ReconcileFailure.waiting(Reasons.DEPENDENTS_EXIST, "Not uninstalling yet: HelmRelease "
+        + names + " depend(s) on this release through spec.dependsOn. Delete them first; to remove this release "
+        + "anyway, annotate it " + Dependencies.IGNORE_DEPENDENTS + "=true."), false,
+        Optional.of(Duration.ofSeconds(dependentsLeaving ? 2 : 60)));
+  }
+}

@@ -1,0 +1,93 @@
+package io.helmop.operator.status;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Every reason helmop writes on a condition or an Event, in one place. docs/api.md lists the same set (a test
+ * compares them), so a user can look up any reason `kubectl describe` shows.
+ */
+public final class Reasons {
+  private Reasons() {}
+
+  // the release is deployed
+  public static final String INSTALL_SUCCEEDED = "InstallSucceeded";
+  public static final String UPGRADE_SUCCEEDED = "UpgradeSucceeded";
+  public static final String ROLLED_BACK = "RolledBack";
+  public static final String ROLLBACK_SUCCEEDED = "RollbackSucceeded";
+
+  // helmop is working on it
+  public static final String PROGRESSING = "Progressing";
+  public static final String PROGRESSING_WITH_RETRY = "ProgressingWithRetry";
+  public static final String SUPERSEDED = "Superseded";
+  public static final String RELEASE_LOCKED = "ReleaseLocked";
+  public static final String DEPENDENCY_NOT_READY = "DependencyNotReady";
+  public static final String DEPENDENCY_NOT_FOUND = "DependencyNotFound";
+  public static final String DEPENDENTS_EXIST = "DependentsExist";
+  public static final String SUSPENDED = "Suspended";
+
+  // Helm failed
+  public static final String INSTALL_FAILED = "InstallFailed";
+  public static final String UPGRADE_FAILED = "UpgradeFailed";
+  public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
+  public static final String UNINSTALL_FAILED = "UninstallFailed";
+  public static final String UNINSTALLED = "Uninstalled";
+  public static final String RECONCILE_ERROR = "ReconcileError";
+
+  // the spec, the chart or its source
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String INVALID_CREDENTIALS = "InvalidCredentials";
+  public static final String CREDENTIALS_NOT_FOUND = "CredentialsNotFound";
+  public static final String DEPENDENCY_CYCLE = "DependencyCycle";
+  public static final String UNSUPPORTED_SOURCE = "UnsupportedSource";
+  public static final String REPOSITORY_UNAVAILABLE = "RepositoryUnavailable";
+  public static final String REPOSITORY_AUTH_FAILED = "RepositoryAuthFailed";
+  public static final String CHART_NOT_FOUND = "ChartNotFound";
+  public static final String CHART_VERSION_NOT_FOUND = "ChartVersionNotFound";
+  public static final String CHART_DOWNLOAD_FAILED = "ChartDownloadFailed";
+  public static final String CHART_DIGEST_MISMATCH = "ChartDigestMismatch";
+  public static final String CHART_INVALID = "ChartInvalid";
+  public static final String GIT_UNAVAILABLE = "GitUnavailable";
+  public static final String GIT_AUTH_FAILED = "GitAuthFailed";
+  public static final String GIT_HOST_KEY_MISMATCH = "GitHostKeyMismatch";
+  public static final String GIT_REF_NOT_FOUND = "GitRefNotFound";
+  public static final String INVALID_VALUES = "InvalidValues";
+  public static final String VALUES_FILE_NOT_FOUND = "ValuesFileNotFound";
+  public static final String VALUES_FROM_NOT_FOUND = "ValuesFromNotFound";
+  public static final String RENDER_FAILED = "RenderFailed";
+
+  // rollback on request
+  public static final String INVALID_ROLLBACK_REQUEST = "InvalidRollbackRequest";
+  public static final String ROLLBACK_TARGET_NOT_FOUND = "RollbackTargetNotFound";
+  public static final String ROLLBACK_NOT_POSSIBLE = "RollbackNotPossible";
+  public static final String ROLLBACK_FAILED = "RollbackFailed";
+
+  // drift
+  public static final String NO_DRIFT = "NoDrift";
+  public static final String DRIFT_DETECTED = "DriftDetected";
+  public static final String DRIFT_CORRECTED = "DriftCorrected";
+  public static final String CORRECTION_FAILED = "CorrectionFailed";
+  public static final String CORRECTION_CONTESTED = "CorrectionContested";
+  public static final String DRIFT_CHECK_FAILED = "DriftCheckFailed";
+
+  // the production checklist
+  public static final String HOOKS_BOUNDED = "HooksBounded";
+  public static final String HOOK_WITHOUT_DEADLINE = "HookWithoutDeadline";
+
+  /** Every reason above. */
+  public static Set<String> all() {
+    Set<String> reasons = new TreeSet<>();
+    for (Field field : Reasons.class.getDeclaredFields()) {
+      if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class) {
+        try {
+          reasons.add((String) field.get(null));
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return reasons;
+  }
+}
