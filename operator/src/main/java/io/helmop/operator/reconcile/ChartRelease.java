@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Releases the chart through Helm: {@link Install}, {@link Upgrade} or {@link Adopt}, which differ only in what
- * they say. Dependencies first, then "Progressing" with the attempt in status (so a restart knows who started
- * it), the preflight, Helm itself, and the deployed revision's status with its drift check.
+ * they say. Dependencies first, then the preflight, "Progressing" with the attempt in status (so a restart knows
+ * who started it), Helm itself, and the deployed revision's status with its drift check.
  */
 abstract sealed class ChartRelease implements Action permits ChartRelease.Install, ChartRelease.Upgrade,
     ChartRelease.Adopt {
@@ -49,12 +49,13 @@ abstract sealed class ChartRelease implements Action permits ChartRelease.Instal
     }
     DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
-    String plan = plan(desired, history) + " (the release is " + c + ")";
-    LOG.info(plan);
-    r.write(statuses.progressing(r.release(), plan, remediation.start(r.release(), desired,
-        Remediation.action(history), Remediation.nextRevision(history))));
     try {
+      // before "Progressing": a chart that cannot render leaves the status as it was, and costs no write
       preflight.check(desired);
+      String plan = plan(desired, history) + " (the release is " + c + ")";
+      LOG.info(plan);
+      r.write(statuses.progressing(r.release(), plan, remediation.start(r.release(), desired,
+          Remediation.action(history), Remediation.nextRevision(history))));
       r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
       return checkDrift.afterRelease(r, r.history().get(0));
     } catch (ReconcileFailure failure) {

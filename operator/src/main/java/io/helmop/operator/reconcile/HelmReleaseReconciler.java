@@ -186,7 +186,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   /**
    * Writes the outcome's status (built from its failure when it brings none) when it changed, and records its
-   * Events: those reporting an action always, those reporting a situation only when the status changed.
+   * Events: those reporting an action (a Helm call, a correction) always, those reporting a situation only when
+   * the status differs from the one the reconcile started with, so a situation that goes on is reported once.
    */
   private void record(Reconciliation r, Outcome outcome) {
     HelmReleaseStatus status = outcome.status();
@@ -194,17 +195,20 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     if (status == null && failure != null) {
       status = statuses.failed(r.release(), failure, outcome.helmFailed());
     }
-    boolean changed = status != null && r.write(status);
-    if (failure != null && changed) {
+    if (status != null) {
+      r.write(status);
+    }
+    boolean newSituation = r.statusChanged();
+    if (failure != null && (newSituation || outcome.helmFailed())) {
       boolean waiting = failure.kind() == ReconcileFailure.Kind.WAIT;
       if (waiting) {
         LOG.info("{}: {}", failure.reason(), failure.getMessage());
       } else {
         LOG.warn("{}: {}", failure.reason(), failure.getMessage());
       }
-      events.record(r.release(), new Notice(!waiting, failure.reason(), failure.getMessage(), false));
+      events.record(r.release(), new Notice(!waiting, failure.reason(), failure.getMessage(), true));
     }
-    outcome.notices().stream().filter(notice -> notice.always() || changed)
+    outcome.notices().stream().filter(notice -> notice.always() || newSituation)
         .forEach(notice -> events.record(r.release(), notice));
   }
 

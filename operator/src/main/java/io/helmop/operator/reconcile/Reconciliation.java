@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 public final class Reconciliation {
   private final ReleaseCache cache;
   private final Duration interval;
+  private final HelmReleaseStatus statusBefore;
   private HelmRelease release;
   private DesiredRelease desired;
   private List<ReleaseRecord> history = List.of();
@@ -27,6 +28,7 @@ public final class Reconciliation {
 
   public Reconciliation(HelmRelease release, ReleaseCache cache, Duration interval) {
     this.release = release;
+    this.statusBefore = release.getStatus();
     this.cache = cache;
     this.interval = interval;
   }
@@ -76,6 +78,14 @@ public final class Reconciliation {
     release = cache.writeStatus(release, status);
     statusWrites++;
     return true;
+  }
+
+  /**
+   * Whether the status now differs from the one this reconcile started with: a "Progressing" write in between,
+   * followed by the same failure as before, is no new situation to report.
+   */
+  public boolean statusChanged() {
+    return !StatusFactory.same(statusBefore, release.getStatus());
   }
 
   /** How many status writes this reconcile made (at most two: "Progressing" before a Helm call, and the outcome). */
