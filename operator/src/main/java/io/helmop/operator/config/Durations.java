@@ -22,8 +22,18 @@ public final class Durations {
     return interval.compareTo(MIN_INTERVAL) < 0 ? MIN_INTERVAL : interval;
   }
 
-  /** A Go duration (30s, 5m, 1h30m); IllegalArgumentException when it is not one. */
+  /** Whole numbers of ms, s, m and h, as the CRD's pattern has them. */
+  private static final java.util.regex.Pattern WHOLE_GO_DURATION =
+      java.util.regex.Pattern.compile("([0-9]+(ms|s|m|h))+");
+
+  /**
+   * A Go duration of whole units (30s, 5m, 1h30m); IllegalArgumentException when it is not one. fabric8's parser
+   * alone would read "1.5h" as 5h and "-5s" as 5s.
+   */
   public static Duration parseGo(String text) {
+    if (text == null || !WHOLE_GO_DURATION.matcher(text).matches()) {
+      throw new IllegalArgumentException("not a duration: " + text);
+    }
     try {
       return io.fabric8.kubernetes.api.model.Duration.parse(text).getDuration();
     } catch (java.text.ParseException | RuntimeException e) {

@@ -83,6 +83,9 @@ public record OperatorConfig(
       try {
         cacheMaxBytes = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
             new io.fabric8.kubernetes.api.model.Quantity(cacheMaxSize)).longValueExact();
+        if (cacheMaxBytes < 0) {
+          throw new IllegalArgumentException("negative");
+        }
       } catch (RuntimeException e) {
         throw new CommandLine.ParameterException(new CommandLine(new Options()),
             "--cache-max-size \"" + cacheMaxSize + "\" is not a size (examples: 512Mi, 2Gi)");

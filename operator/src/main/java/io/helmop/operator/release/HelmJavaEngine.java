@@ -36,38 +36,49 @@ public class HelmJavaEngine {
   public void install(ReleaseRequest request) {
     LOG.debug("helm call: install {}", request);
     withValuesFile(request, values -> {
-      InstallCommand install = new Helm(request.chart()).install()
-          .withName(request.releaseName())
-          .withNamespace(request.namespace())
-          .withValuesFile(values)
-          .withTimeout(timeoutSeconds(request));
-      if (request.atomic()) install.atomic();
-      if (request.waitReady()) install.waitReady();
-      if (request.createNamespace()) install.createNamespace();
-      install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
+      InstallCommand install = installCommand(new Helm(request.chart()).install(), request, values);
       kubeconfig.apply(install::withKubeConfig, install::withKubeConfigContents);
       return install.call();
     });
   }
 
+  /** Sets helmop's install options on a helm-java command (a method of its own so tests can see them). */
+  static InstallCommand installCommand(InstallCommand install, ReleaseRequest request, Path values) {
+    install.withName(request.releaseName())
+        .withNamespace(request.namespace())
+        .withValuesFile(values)
+        .withTimeout(timeoutSeconds(request));
+    if (request.atomic()) install.atomic();
+    if (request.waitReady()) install.waitReady();
+    if (request.createNamespace()) install.createNamespace();
+    install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
+    return install;
+  }
+
   public void upgrade(ReleaseRequest request, String description) {
     LOG.debug("helm call: upgrade {}", request);
     withValuesFile(request, values -> {
-      // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
-      UpgradeCommand upgrade = new Helm(request.chart()).upgrade()
-          .withName(request.releaseName())
-          .withNamespace(request.namespace())
-          .withValuesFile(values)
-          .resetValues()
-          .withTimeout(timeoutSeconds(request));
-      if (request.atomic()) upgrade.atomic();
-      if (request.waitReady()) upgrade.waitReady();
-      if (request.cleanupOnFail()) upgrade.cleanupOnFail();
-      if (description != null) upgrade.withDescription(description);
-      upgrade.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
+      UpgradeCommand upgrade = upgradeCommand(new Helm(request.chart()).upgrade(), request, values, description);
       kubeconfig.apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
       return upgrade.call();
     });
+  }
+
+  /** Sets helmop's upgrade options on a helm-java command (a method of its own so tests can see them). */
+  static UpgradeCommand upgradeCommand(UpgradeCommand upgrade, ReleaseRequest request, Path values,
+      String description) {
+    // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
+    upgrade.withName(request.releaseName())
+        .withNamespace(request.namespace())
+        .withValuesFile(values)
+        .resetValues()
+        .withTimeout(timeoutSeconds(request));
+    if (request.atomic()) upgrade.atomic();
+    if (request.waitReady()) upgrade.waitReady();
+    if (request.cleanupOnFail()) upgrade.cleanupOnFail();
+    if (description != null) upgrade.withDescription(description);
+    upgrade.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
+    return upgrade;
   }
 
   public void uninstall(String releaseName, String namespace) {

@@ -35,6 +35,7 @@ public class HelmRepositoryClient {
   private static final Logger LOG = LoggerFactory.getLogger(HelmRepositoryClient.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Duration MISS_REFRESH = Duration.ofSeconds(10);
+  private static final int MAX_REDIRECTS = 5;
 
   private final HttpClients clients = new HttpClients();
   private final ChartCache cache;
@@ -56,7 +57,7 @@ public class HelmRepositoryClient {
           + "http(s):// URL (a Helm repository) or an oci:// URL (an OCI registry).");
     }
     VersionConstraint constraint = VersionConstraint.ofSpec(spec);
-    Fetch fetch = new Fetch(repository, credentials, clients.forTls(credentials, HttpClient.Redirect.NORMAL));
+    Fetch fetch = new Fetch(repository, credentials, clients.forTls(credentials, HttpClient.Redirect.NEVER));
     CachedIndex index = index(fetch, refreshInterval, false);
     ChartVersion picked = index.pick(spec.getName(), constraint);
     if (picked == null && index.age(clock).compareTo(MISS_REFRESH) > 0) {
@@ -144,7 +145,39 @@ public class HelmRepositoryClient {
         + what + ". helmop retries with backoff.", e);
   }
 
+  /**
+   * The body of a 200 response. Redirects are followed here, not by the HTTP client, which would send the
+   * Authorization header on to whatever host a redirect names (an index or archive moved to a CDN).
+   */
   private InputStream get(Fetch fetch, URI uri) throws IOException {
+    URI current = uri;
+    for (int redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
+      HttpResponse<InputStream> response = send(fetch, current);
+      int status = response.statusCode();
+      var location = response.headers().firstValue("Location");
+      if (status >= 300 && status < 400 && location.isPresent()) {
+        response.body().close();
+        URI next = current.resolve(location.get());
+        if ("https".equalsIgnoreCase(current.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())) {
+          throw new IOException("HTTP " + status + " for " + current + " redirects from HTTPS to " + next);
+        }
+        current = next;
+        continue;
+      }
+      if (status == 401 || status == 403) {
+        response.body().close();
+        throw new AccessDenied("HTTP " + status);
+      }
+      if (status != 200) {
+        response.body().close();
+        throw new IOException("HTTP " + status + " for " + current);
+      }
+      return response.body();
+    }
+    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+  }
+
+  private static HttpResponse<InputStream> send(Fetch fetch, URI uri) throws IOException {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET();
     RepositoryCredentials credentials = fetch.credentials();
     // like Helm without --pass-credentials: the password goes only to the repository's own host
@@ -154,17 +187,7 @@ public class HelmRepositoryClient {
           + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     try {
-      HttpResponse<InputStream> response = fetch.http()
-          .send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      if (response.statusCode() == 401 || response.statusCode() == 403) {
-        response.body().close();
-        throw new AccessDenied("HTTP " + response.statusCode());
-      }
-      if (response.statusCode() != 200) {
-        response.body().close();
-        throw new IOException("HTTP " + response.statusCode() + " for " + uri);
-      }
-      return response.body();
+      return fetch.http().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + uri, e);

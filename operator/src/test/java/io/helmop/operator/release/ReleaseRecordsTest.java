@@ -4,9 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +31,51 @@ class ReleaseRecordsTest {
     String apiEncoded = Base64.getEncoder().encodeToString(helmEncoded.getBytes(StandardCharsets.UTF_8));
     return new SecretBuilder().withNewMetadata().withName("sh.helm.release.v1.web.v3").endMetadata()
         .withType("helm.sh/release.v1").addToData("release", apiEncoded).build();
+  }
+
+  /** Helm's Secret for one revision, named and labelled as Helm's storage driver does. */
+  static Secret storedRevision(String release, int revision, String status) throws Exception {
+    Secret secret = helmSecret("{\"name\":\"" + release + "\",\"namespace\":\"apps\",\"version\":" + revision
+        + ",\"info\":{\"status\":\"" + status + "\"}}");
+    secret.getMetadata().setName("sh.helm.release.v1." + release + ".v" + revision);
+    secret.getMetadata().setNamespace("apps");
+    secret.getMetadata().setLabels(Map.of("owner", "helm", "name", release, "status", status,
+        "version", String.valueOf(revision)));
+    return secret;
+  }
+
+  /** The revisions of a release that Helm's storage still holds, oldest first. */
+  static List<Integer> storedRevisions(KubernetesClient client, String release) {
+    return client.secrets().inNamespace("apps").withLabels(Map.of("owner", "helm", "name", release)).list()
+        .getItems().stream().map(s -> Integer.parseInt(s.getMetadata().getLabels().get("version"))).sorted()
+        .toList();
+  }
+
+  @Test
+  void pruningToMaxHistoryKeepsTheDeployedRevisionEvenWhenItIsTheOldest() throws Exception {
+    var server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    try (KubernetesClient client = server.createClient()) {
+      // revision 1 serves; the 11 upgrades after it all failed (Helm's atomic mode rolled each one back)
+      client.resource(storedRevision("web", 1, "deployed")).create();
+      for (int revision = 2; revision <= 12; revision++) {
+        client.resource(storedRevision("web", revision, "failed")).create();
+      }
+      client.resource(storedRevision("api", 1, "superseded")).create();
+      client.resource(storedRevision("api", 2, "deployed")).create();
+
+      new ReleaseRecords(client).prune("apps", "web", 3);
+
+      // the deployed revision is kept besides the newest 3 (Helm's --history-max would count it among them)
+      assertThat(storedRevisions(client, "web")).as("the deployed revision and the 3 newest")
+          .containsExactly(1, 10, 11, 12);
+      assertThat(new ReleaseRecords(client).history("apps", "web")).filteredOn(ReleaseRecord::isDeployed)
+          .extracting(ReleaseRecord::revision).containsExactly(1);
+      assertThat(storedRevisions(client, "api")).as("another release's records").containsExactly(1, 2);
+    } finally {
+      server.destroy();
+    }
   }
 
   @Test

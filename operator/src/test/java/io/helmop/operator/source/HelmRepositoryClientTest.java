@@ -96,6 +96,35 @@ class HelmRepositoryClientTest {
   }
 
   @Test
+  void aVersionMissingFromTheCachedIndexRefreshesItEarlyAtMostEvery10Seconds() throws Exception {
+    var clock = new GitSshTest.SteppingClock();
+    var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), clock);
+    Duration interval = Duration.ofMinutes(10);
+    client.resolve(spec("1.0.0"), interval, RepositoryCredentials.NONE);
+
+    // published a moment after the index was cached, asked for 11 s later: found at once, not after 10 minutes
+    publishIndex(sha256(ARCHIVE), "1.0.0", "1.1.0", "1.2.0");
+    files.put("/charts/hello-1.2.0.tgz", ARCHIVE);
+    clock.advance(Duration.ofSeconds(11));
+    assertThat(client.resolve(spec("1.2.0"), interval, RepositoryCredentials.NONE).version()).isEqualTo("1.2.0");
+    assertThat(indexRequests).as("one early refresh").hasValue(2);
+
+    // a second miss 5 s after that refresh does not fetch the index again
+    publishIndex(sha256(ARCHIVE), "1.0.0", "1.1.0", "1.2.0", "1.3.0");
+    files.put("/charts/hello-1.3.0.tgz", ARCHIVE);
+    clock.advance(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> client.resolve(spec("1.3.0"), interval, RepositoryCredentials.NONE))
+        .isInstanceOfSatisfying(ReconcileFailure.class,
+            f -> assertThat(f.reason()).isEqualTo("ChartVersionNotFound"));
+    assertThat(indexRequests).as("no refetch within 10 s of the last one").hasValue(2);
+
+    // once 10 s have passed since the last fetch, the next miss refreshes again
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(client.resolve(spec("1.3.0"), interval, RepositoryCredentials.NONE).version()).isEqualTo("1.3.0");
+    assertThat(indexRequests).hasValue(3);
+  }
+
+  @Test
   void aMissingVersionNamesTheConstraintTheRepositoryAndWhatExists() {
     var client = new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30), Clock.systemUTC());
     assertThatThrownBy(() -> client.resolve(spec("9.9.9"), Duration.ofMinutes(10), RepositoryCredentials.NONE))

@@ -113,13 +113,50 @@ class OciRegistryClientTest {
     now = now.plusSeconds(60);
     assertThat(client.resolve(spec("0.x"), Duration.ofMinutes(10), credentials(PASSWORD)).version())
         .isEqualTo("0.1.0");
-    assertThat(registry.requests.stream().filter(r -> r.endsWith("tags/list")).count())
-        .as("one listing, answered after the token challenge").isEqualTo(2);
+    assertThat(tagListings()).as("one listing").isEqualTo(1);
 
     now = now.plus(Duration.ofMinutes(10));
     ResolvedChart newer = client.resolve(spec("0.x"), Duration.ofMinutes(10), credentials(PASSWORD));
     assertThat(newer.nameAndVersion()).isEqualTo("hello-0.2.0");
     assertThat(Files.readAllBytes(newer.archive())).isEqualTo(ARCHIVE_2);
+  }
+
+  @Test
+  void aVersionWithBuildMetadataIsFoundUnderHelmsUnderscoreTagAndPulled() throws Exception {
+    byte[] archive = "chart 1.2.3+build.7".getBytes(StandardCharsets.UTF_8);
+    registry.push("1.2.2", "1.0.0", ARCHIVE_1);
+    registry.push("1.2.3+build.7", "1.1.0", archive);
+    assertThat(registry.tags).contains("1.2.3_build.7").doesNotContain("1.2.3+build.7");
+
+    ResolvedChart chart = client().resolve(spec("~1.2"), Duration.ofMinutes(10), credentials(PASSWORD));
+
+    assertThat(chart.version()).isEqualTo("1.2.3+build.7");
+    assertThat(chart.appVersion()).isEqualTo("1.1.0");
+    assertThat(Files.readAllBytes(chart.archive())).isEqualTo(archive);
+    assertThat(registry.requests).contains("GET /v2/charts/hello/manifests/1.2.3_build.7");
+  }
+
+  @Test
+  void aVersionMissingFromTheCachedTagListRefreshesItEarlyAtMostEvery10Seconds() throws Exception {
+    OciRegistryClient client = client();
+    client.resolve(spec("0.1.0"), Duration.ofMinutes(10), credentials(PASSWORD));
+    registry.push("0.2.0", "1.1.0", ARCHIVE_2);
+
+    now = now.plusSeconds(5);
+    assertThatThrownBy(() -> client.resolve(spec("0.2.0"), Duration.ofMinutes(10), credentials(PASSWORD)))
+        .isInstanceOfSatisfying(ReconcileFailure.class,
+            f -> assertThat(f.reason()).isEqualTo("ChartVersionNotFound"));
+    assertThat(tagListings()).as("no refetch within 10 s of the last listing").isEqualTo(1);
+
+    now = now.plusSeconds(6);
+    assertThat(client.resolve(spec("0.2.0"), Duration.ofMinutes(10), credentials(PASSWORD)).version())
+        .isEqualTo("0.2.0");
+    assertThat(tagListings()).as("one early refresh, well within the 10 minute interval").isEqualTo(2);
+  }
+
+  /** Each listing is two requests: the first is answered with the token challenge. */
+  long tagListings() {
+    return registry.requests.stream().filter(r -> r.endsWith("tags/list")).count() / 2;
   }
 
   @Test
