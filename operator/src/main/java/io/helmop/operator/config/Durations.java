@@ -1,7 +1,7 @@
 package io.helmop.operator.config;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.time.Duration;
 
 /** Go-style durations (30s, 5m, 1h30m) as they appear in the spec. */

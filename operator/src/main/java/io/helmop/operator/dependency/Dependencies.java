@@ -1,11 +1,11 @@
 package io.helmop.operator.dependency;
 
-import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.helmop.api.v1alpha1.DependencyReference;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Conditions;
+import io.helmop.operator.status.Reasons;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.helmop.operator.drift;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.api.v1alpha1.DriftIgnoreRule;
 import io.helmop.api.v1alpha1.DriftTarget;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

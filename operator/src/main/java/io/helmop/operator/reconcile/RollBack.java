@@ -158,7 +158,7 @@ final class RollBack implements Action {
 
   private Outcome refuse(HelmRelease release, String reason, String message) {
     LOG.warn("{}: {}", reason, message);
-    return Outcome.done(statuses.rollbackNotDone(release, reason, message, false),
+    return Outcome.done(statuses.rollbackNotDone(release, reason, message),
         List.of(Notice.warning(reason, message)), Optional.empty());
   }
 

@@ -1,7 +1,7 @@
 package io.helmop.operator.release;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,5 @@
 package io.helmop.operator.release;
 
-import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -14,6 +13,7 @@ import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.source.RepositoryCredentials;
 import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.values.ValuesComposer;
 import java.time.Duration;
 

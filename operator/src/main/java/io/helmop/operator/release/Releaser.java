@@ -1,8 +1,8 @@
 package io.helmop.operator.release;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;

@@ -2,7 +2,6 @@ package io.helmop.operator.release;
 
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.LastAttempt;
-import io.helmop.operator.ReconcileFailure;
 import java.time.Clock;
 import java.util.List;
 

@@ -1,11 +1,11 @@
 package io.helmop.operator.source;
 
-import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,7 +1,7 @@
 package io.helmop.operator.source;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.net.URI;
 import java.util.Set;
 import java.util.regex.Pattern;

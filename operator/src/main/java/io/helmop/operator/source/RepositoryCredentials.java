@@ -1,11 +1,11 @@
 package io.helmop.operator.source;
 
-import io.helmop.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.SecretReference;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.helmop.operator.source;
 
-import io.helmop.operator.status.Reasons;
 import io.helmop.api.v1alpha1.ChartSpec;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.status.Reasons;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Objects;

@@ -113,13 +113,9 @@ public class StatusFactory {
   }
 
   /** A rollback request was refused or failed: said on the RolledBack condition; Ready is left as it is. */
-  public HelmReleaseStatus rollbackNotDone(HelmRelease release, String reason, String message,
-      boolean helmFailed) {
+  public HelmReleaseStatus rollbackNotDone(HelmRelease release, String reason, String message) {
     HelmReleaseStatus status = copy(release);
     set(release, status, Conditions.ROLLED_BACK, Conditions.FALSE, reason, message);
-    if (helmFailed) {
-      finish(status.getLastAttempt(), false, false);
-    }
     return status;
   }
 

@@ -1,6 +1,5 @@
 package io.helmop.operator.values;
 
-import io.helmop.operator.status.Reasons;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -11,6 +10,7 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.ValuesReference;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.status.Reasons;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

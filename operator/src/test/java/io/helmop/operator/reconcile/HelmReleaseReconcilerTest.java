@@ -25,7 +25,6 @@ import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.FakeHelmEngine;
-import io.helmop.operator.release.Planner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRequest;
