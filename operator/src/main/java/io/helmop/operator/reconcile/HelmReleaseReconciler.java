@@ -107,9 +107,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.restore = new Restore(drift, records);
     this.keepRolledBack = new KeepRolledBack(statuses, checkDrift);
     this.stallOnRetries = new StallOnRetries();
-    this.install = new ChartRelease.Install(gate, preflight, releaser, remediation, statuses, checkDrift);
-    this.adopt = new ChartRelease.Adopt(gate, preflight, releaser, remediation, statuses, checkDrift);
-    this.upgrade = new ChartRelease.Upgrade(gate, preflight, releaser, remediation, statuses, checkDrift);
+    this.install = new ChartRelease(ChartRelease.INSTALL, gate, preflight, releaser, remediation, statuses,
+        checkDrift);
+    this.adopt = new ChartRelease(ChartRelease.ADOPT, gate, preflight, releaser, remediation, statuses,
+        checkDrift);
+    this.upgrade = new ChartRelease(ChartRelease.UPGRADE, gate, preflight, releaser, remediation, statuses,
+        checkDrift);
     this.uninstall = new Uninstall(helm);
   }
 

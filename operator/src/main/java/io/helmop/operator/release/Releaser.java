@@ -94,8 +94,8 @@ public class Releaser {
       undone = " Revision " + stopped.get().revision() + " is marked failed.";
     }
     LOG.info("{}.{}", stop.getMessage(), undone);
-    return ReconcileFailure.waiting(Reasons.SUPERSEDED, "A newer generation of the HelmRelease arrived while helmop was "
-        + "releasing chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + "." + undone
+    return ReconcileFailure.waiting(Reasons.SUPERSEDED, "A newer generation of the HelmRelease arrived while "
+        + "helmop was releasing chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + "." + undone
         + " The newer generation is released next.");
   }
 

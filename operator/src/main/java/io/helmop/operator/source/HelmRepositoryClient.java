@@ -74,8 +74,9 @@ public class HelmRepositoryClient {
       CachedIndex index) {
     List<String> versions = index.versions(spec.getName());
     if (versions.isEmpty()) {
-      return ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "Chart \"" + spec.getName() + "\" (spec.chart.name) is not in "
-          + "the repository " + repository + ": check the name, or publish the chart there.");
+      return ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "Chart \"" + spec.getName()
+          + "\" (spec.chart.name) is not in the repository " + repository + ": check the name, or publish the chart "
+          + "there.");
     }
     String available = String.join(", ", versions.subList(0, Math.min(10, versions.size())));
     return ReconcileFailure.stalled(Reasons.CHART_VERSION_NOT_FOUND, "No version of chart \"" + spec.getName()
@@ -121,8 +122,8 @@ public class HelmRepositoryClient {
       ChartCache.Stored stored = cache.store(body);
       if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
         java.nio.file.Files.deleteIfExists(stored.path());
-        throw ReconcileFailure.stalled(Reasons.CHART_DIGEST_MISMATCH, "Chart " + version.name() + "-" + version.version()
-            + " from " + url + " has digest " + stored.digest() + " but the repository index says "
+        throw ReconcileFailure.stalled(Reasons.CHART_DIGEST_MISMATCH, "Chart " + version.name() + "-"
+            + version.version() + " from " + url + " has digest " + stored.digest() + " but the repository index says "
             + version.digest() + ": the repository is inconsistent; re-index it.");
       }
       downloaded.put(url, stored);
