@@ -93,13 +93,13 @@ final class RollBack implements Action {
         ? records.releaseJson(namespace, name, target) : Optional.empty();
     if (record.isEmpty()) {
       return refuse(release, Reasons.ROLLBACK_TARGET_NOT_FOUND, "Cannot roll back release " + name
-          + " to revision " + target + ": Helm keeps no such revision (it keeps " + kept + "; spec.maxHistory limits how many). Nothing was "
-          + "changed. Pick one from `helm history " + name + " -n " + namespace + "`.");
+          + " to revision " + target + ": Helm keeps no such revision (it keeps " + kept + "; spec.maxHistory "
+          + "limits how many). Nothing was changed. Pick one from `helm history " + name + " -n " + namespace + "`.");
     }
     if (history.get(0).isPending() || record.get().path("info").path("status").asText().startsWith("pending-")) {
       return refuse(release, Reasons.ROLLBACK_NOT_POSSIBLE, "Cannot roll back release " + name
-          + " to revision " + target + " now: a Helm operation is in progress (revision " + history.get(0).revision() + " is "
-          + history.get(0).status() + "). Nothing was changed; annotate again when it has finished.");
+          + " to revision " + target + " now: a Helm operation is in progress (revision "
+          + history.get(0).revision() + " is " + history.get(0).status() + "). Nothing was changed; annotate again when it has finished.");
     }
     return rollBack(r, target, record.get());
   }

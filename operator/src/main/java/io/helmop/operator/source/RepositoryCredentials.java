@@ -53,8 +53,8 @@ public record RepositoryCredentials(String secret, String username, String passw
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
     if (secret == null) {
       throw ReconcileFailure.retryable(Reasons.CREDENTIALS_NOT_FOUND, "Secret " + name
-          + " named in spec.chart.secretRef does not exist: create it (keys username/password, caFile, certFile/keyFile, or identity and "
-          + "known_hosts for Git over SSH). helmop retries with backoff.", null);
+          + " named in spec.chart.secretRef does not exist: create it (keys username/password, caFile, "
+          + "certFile/keyFile, or identity and known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
     return of(name, secret.getData() == null ? Map.of() : secret.getData());
   }
