@@ -148,7 +148,8 @@ public class Dependencies {
     if (!missing.isEmpty()) {
       throw ReconcileFailure.waiting(Reasons.DEPENDENCY_NOT_FOUND, "Waiting for HelmRelease "
           + String.join(", ", missing) + " named in spec.dependsOn, which does not exist: create it (the release "
-          + "starts as soon as it is Ready) or fix the name." + (notReady.isEmpty() ? "" : " Also not Ready: " + String.join(", ", notReady)));
+          + "starts as soon as it is Ready) or fix the name."
+          + (notReady.isEmpty() ? "" : " Also not Ready: " + String.join(", ", notReady)));
     }
     if (!notReady.isEmpty()) {
       throw ReconcileFailure.waiting(Reasons.DEPENDENCY_NOT_READY, "Waiting for dependencies to be Ready: "

@@ -99,7 +99,8 @@ final class RollBack implements Action {
     if (history.get(0).isPending() || record.get().path("info").path("status").asText().startsWith("pending-")) {
       return refuse(release, Reasons.ROLLBACK_NOT_POSSIBLE, "Cannot roll back release " + name
           + " to revision " + target + " now: a Helm operation is in progress (revision "
-          + history.get(0).revision() + " is " + history.get(0).status() + "). Nothing was changed; annotate again when it has finished.");
+          + history.get(0).revision() + " is " + history.get(0).status() + "). Nothing was changed; annotate again "
+          + "when it has finished.");
     }
     return rollBack(r, target, record.get());
   }
