@@ -211,8 +211,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     if (requested.isPresent()) {
       status = statuses.reconcileAnswered(r.release(), status, requested.get());
       events.record(r.release(), Notice.normal(Reasons.RECONCILE_REQUESTED, "Reconciled on request ("
-          + DayTwoRequests.RECONCILE + "=" + requested.get() + "): the release is "
-          + (r.classification() == null ? "suspended" : r.classification()) + "."));
+          + DayTwoRequests.RECONCILE + "=" + requested.get() + "): " + (r.classification() != null
+          ? "the release is " + r.classification() : "it stopped at " + failure.reason()) + "."));
     }
     if (status != null) {
       r.write(status);
