@@ -44,7 +44,8 @@ class AdoptionIT extends OperatorTest {
         .orFail().output()).isEqualTo("two");
     assertThat(awaitEvents(ns, "ledger", "UpgradeSucceeded")).extracting(Event::getReason)
         .doesNotContain("InstallSucceeded");
-    assertThat(operator.log()).contains("Adopting Helm release ledger (revision 1, ledger-service-1.0.0");
+    assertThat(operator.logged(ns, "ledger", "Adopting Helm release ledger (revision 1, ledger-service-1.0.0"))
+        .isNotEmpty();
   }
 
   private static String deploymentUid(String ns) {

@@ -74,7 +74,9 @@ class HooksIT extends OperatorTest {
 
       HelmRelease upgraded = get(cluster, ns, "ledger");
       assertThat(condition(upgraded, "PolicyCompliant").orElseThrow().getStatus()).isEqualTo("True");
-      assertThat(events(ns, "ledger")).extracting(Event::getReason).doesNotContain("HookWithoutDeadline");
+      // the hook check ran (PolicyCompliant=True above), and no Event warned of a hook without a deadline
+      assertThat(awaitEvents(ns, "ledger", "InstallSucceeded", "UpgradeSucceeded")).extracting(Event::getReason)
+          .doesNotContain("HookWithoutDeadline");
     }
   }
 

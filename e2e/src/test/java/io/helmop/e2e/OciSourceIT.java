@@ -10,11 +10,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OciRegistry;
-import io.helmop.e2e.support.OperatorProcess;
 import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,7 @@ class OciSourceIT extends OperatorTest {
     hello = cluster.repo().resolve("examples/charts/hello");
     open = OciRegistry.anonymous(cluster).push(hello, "0.1.0", "1.0.0");
     locked = OciRegistry.withPassword(cluster, "reader", PASSWORD).push(hello, "0.1.0", "1.0.0");
-    operator = OperatorProcess.start(cluster, Map.of());
+    startOperator(); // charts come from the registries, not from a chart repository
   }
 
   @AfterAll

@@ -16,6 +16,7 @@ import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,7 @@ class RollbackIT extends OperatorTest {
       HelmRelease r = get(cluster, ns, "ledger");
       return r.getStatus().getRollback() != null && hasCondition(r, "Ready", "True") && !annotated(ns);
     });
+    Instant rolledBackSeen = Instant.now();
     HelmRelease rolledBack = get(cluster, ns, "ledger");
     assertThat(rolledBack.getStatus().getRollback().getToRevision()).isEqualTo(1);
     assertThat(rolledBack.getStatus().getRollback().getRevision()).isEqualTo(3);
@@ -89,8 +91,8 @@ class RollbackIT extends OperatorTest {
         .singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("Database migrations"));
 
-    // it holds: the spec still says 2.0.0/two, yet over a few intervals nothing is released
-    Thread.sleep(Duration.ofSeconds(12).toMillis());
+    // it holds: the spec still says 2.0.0/two, yet later reconciles (at the 5 s interval) release nothing
+    awaitReconciledSince(ns, "ledger", rolledBackSeen, 2);
     assertThat(helmHistory(ns)).hasSize(3);
     assertThat(get(cluster, ns, "ledger").getStatus().getLastAppliedRevision()).isEqualTo(3);
 

@@ -8,35 +8,51 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 
 /**
- * Base of end-to-end test classes that share one operator process and one chart repository: starts them in
- * the subclass's {@code @BeforeAll} (through {@link #startOperator}), and cleans up after the class.
+ * Base of end-to-end test classes that use the operator shared by the test JVM (see
+ * {@link OperatorProcess#shared}) and, most of them, a chart repository of their own: the subclass's
+ * {@code @BeforeAll} calls {@link #startOperator}; after the class, its namespaces are deleted while the
+ * operator runs (so their releases are uninstalled) and its repository is stopped. The operator keeps running
+ * for the next class.
  */
 public abstract class OperatorTest {
   protected static LocalCluster cluster;
   protected static ChartRepository repository;
   protected static OperatorProcess operator;
 
-  /** Starts the operator with charts already published to {@code charts}. */
+  /** The shared operator, for a class that serves charts from {@code charts}. */
   protected static void startOperator(ChartRepository charts) {
     repository = charts;
-    operator = OperatorProcess.start(cluster, Map.of());
+    startOperator();
+  }
+
+  /** The shared operator, for a class that serves its charts some other way. */
+  protected static void startOperator() {
+    operator = OperatorProcess.shared(cluster);
   }
 
   @AfterAll
-  static void stopOperator() {
+  static void cleanUp() {
     cluster.deleteTestNamespaces(); // while the operator runs, so the releases get uninstalled
-    if (operator != null) {
-      operator.close();
-      System.out.println("operator log: " + operator.logFile());
-    }
     if (repository != null) {
       repository.close();
+      repository = null;
     }
+  }
+
+  /**
+   * Positive evidence for a test that checks that something did <em>not</em> happen: waits until the operator
+   * has finished {@code completed} reconciles of the HelmRelease that began after {@code after}. Reconciles of
+   * one HelmRelease never overlap, so a reconcile has finished once the next one began: this waits for
+   * {@code completed + 1} to begin, and whatever the finished ones did (a Helm call, a status write) is done.
+   */
+  protected static void awaitReconciledSince(String namespace, String name, Instant after, int completed) {
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250)).until(() ->
+        operator.reconciles(namespace, name).stream().filter(t -> t.isAfter(after)).count() > completed);
   }
 
   /** The Events recorded on a HelmRelease. */
