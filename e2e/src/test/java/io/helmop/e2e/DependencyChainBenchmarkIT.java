@@ -27,18 +27,19 @@ import org.junit.jupiter.api.Test;
  * `mvn verify`, 5 with -Pbenchmarks.
  */
 class DependencyChainBenchmarkIT extends OperatorTest {
+  static ChartRepository repository;
   static final int LINKS = Integer.getInteger("helmop.chain.links", 3);
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
   @Test
   void eachLinkInstallsOnlyOnceItsDependencyIsReadyWithPerLinkOverheadPrinted() {
-    String ns = cluster.createNamespace("chain");
+    String ns = namespace("chain");
     StringBuilder yaml = new StringBuilder();
     for (int i = LINKS; i >= 1; i--) { // the last link first: nobody is helped by a friendly order
       String dependsOn = i == 1 ? "" : "dependsOn: [{name: link-" + (i - 1) + "}]";

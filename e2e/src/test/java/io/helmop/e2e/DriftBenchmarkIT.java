@@ -36,19 +36,20 @@ import org.junit.jupiter.api.Test;
  * -Dhelmop.drift.releases and -Dhelmop.drift.edits, 3 and 6 in `mvn verify`, 50 and 100 with -Pbenchmarks.
  */
 class DriftBenchmarkIT extends OperatorTest {
+  static ChartRepository repository;
   static final int RELEASES = Integer.getInteger("helmop.drift.releases", 3);
   static final int EDITS = Integer.getInteger("helmop.drift.edits", 2 * RELEASES);
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
   @Test
   void editsAreDetectedAndRestoredWithoutANewRevisionWithLatenciesPrinted() throws Exception {
-    String ns = cluster.createNamespace("drift-bench");
+    String ns = namespace("drift-bench");
     StringBuilder yaml = new StringBuilder();
     for (int i = 0; i < RELEASES; i++) {
       yaml.append(helmRelease(ns, "app-" + i, repository.url(), "0.1.0", "")).append("---\n");

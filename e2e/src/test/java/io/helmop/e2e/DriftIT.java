@@ -22,13 +22,14 @@ import org.junit.jupiter.api.Test;
 
 /** kubectl edits of a release's objects, noticed and undone (or only reported), on the real control plane. */
 class DriftIT extends OperatorTest {
+  static ChartRepository repository;
   private static final String IMAGE = "registry.example.com/hello:1.0.0";
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster).publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0",
-        "1.0.0"));
+    repository = startOperator(new ChartRepository(cluster)
+        .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
   @Test
@@ -127,7 +128,7 @@ class DriftIT extends OperatorTest {
 
   @Test
   void anInvalidIgnoreRuleIsNamed() {
-    String ns = cluster.createNamespace("drift-invalid");
+    String ns = namespace("drift-invalid");
     apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", """
         driftDetection:
           ignore:
@@ -241,20 +242,8 @@ class DriftIT extends OperatorTest {
     }
   }
 
-  @Test
-  void driftWhileTheOperatorWasStoppedIsFoundAfterRestart() {
-    String ns = install("drift-restart", "");
-    operator.close(); // the shared operator: the next use of it starts it again
-    kubectl(ns, "set", "image", "deployment/web", "hello=registry.example.com/hello:while-away");
-
-    startOperator();
-
-    await().atMost(Duration.ofSeconds(60)).until(() -> image(ns).equals(IMAGE));
-    awaitEvents(ns, "web", "DriftCorrected");
-  }
-
   private static String install(String prefix, String extraSpec) {
-    String ns = cluster.createNamespace(prefix);
+    String ns = namespace(prefix);
     apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", extraSpec));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
     awaitDrifted(ns, "False"); // the first check has labelled and compared every object

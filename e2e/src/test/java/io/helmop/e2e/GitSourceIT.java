@@ -44,7 +44,7 @@ class GitSourceIT extends OperatorTest {
       copy(cluster.repo().resolve("examples/charts/hello"), chart);
       git.commitAndPush("hello chart", "v1");
 
-      String ns = cluster.createNamespace("git");
+      String ns = namespace("git");
       apply(cluster, release(ns, "followed", git.url(), "main", "charts/hello")
           + "---\n" + release(ns, "pinned", git.url(), "v1", "charts/hello")
           + "---\n" + release(ns, "wrong-path", git.url(), "main", "charts/nothing-here"));

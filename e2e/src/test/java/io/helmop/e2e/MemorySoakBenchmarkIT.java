@@ -10,12 +10,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.TestNamespaces;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Benchmark of reconciles that must not call Helm. helm-java leaks about 5 KB of native memory per Helm call
@@ -25,12 +27,13 @@ import org.junit.jupiter.api.Test;
  * (counted from the operator's debug log, which shows the installs' calls) and no new revision (`helm list`)
  * happened; prints the operator's resident memory (VmRSS) as it goes. (No jcmd: attaching sends SIGQUIT,
  * which the JVM no longer handles cleanly once helm-java's Go runtime is loaded.) Sizes: -Dhelmop.soak.releases
- * and -Dhelmop.soak.edits, 5 and 5 in `mvn verify`, 100 and 100 (10,000 reconciles) with -Pbenchmarks; add
+ * and -Dhelmop.soak.edits, 3 and 3 in `mvn verify`, 100 and 100 (10,000 reconciles) with -Pbenchmarks; add
  * -Dhelmop.soak.edits=300 for a longer run.
  */
+@Isolated // its own operator: the shared one is stopped meanwhile
 class MemorySoakBenchmarkIT {
-  static final int RELEASES = Integer.getInteger("helmop.soak.releases", 5);
-  static final int EDITS = Integer.getInteger("helmop.soak.edits", 5);
+  static final int RELEASES = Integer.getInteger("helmop.soak.releases", 3);
+  static final int EDITS = Integer.getInteger("helmop.soak.edits", 3);
   static final String RECONCILE = OperatorProcess.RECONCILE_STARTED;
   static final String HELM_CALL = "helm call:";
 
@@ -44,7 +47,7 @@ class MemorySoakBenchmarkIT {
         OperatorProcess operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_LEVEL", "DEBUG",
             "JAVA_TOOL_OPTIONS", "-Xms256m -XX:+AlwaysPreTouch"))) {
       try {
-        String ns = cluster.createNamespace("soak");
+        String ns = TestNamespaces.create(cluster, "soak");
         cluster.kubectl("create", "configmap", "shared-values", "-n", ns,
             "--from-literal=values.yaml=message: shared", "--from-literal=note=0").orFail();
         StringBuilder yaml = new StringBuilder();
@@ -112,7 +115,7 @@ class MemorySoakBenchmarkIT {
         assertThat(releases).hasSize(RELEASES);
         assertThat(maxRevision).isEqualTo(1);
       } finally {
-        cluster.deleteTestNamespaces(); // while the operator runs, also after a failure
+        TestNamespaces.deleteAll(cluster); // while the operator runs, also after a failure
       }
     }
   }

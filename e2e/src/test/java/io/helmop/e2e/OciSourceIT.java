@@ -41,7 +41,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void installsFromOciAndUpgradesWhenANewerMatchingTagIsPushed() {
-    String ns = cluster.createNamespace("oci");
+    String ns = namespace("oci");
     apply(cluster, helmRelease(ns, "web", open.url(), "0.x", """
         interval: 5s
         values: {fullnameOverride: web}"""));
@@ -60,7 +60,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void badReferencesSayWhichFieldToFix() {
-    String ns = cluster.createNamespace("oci-bad");
+    String ns = namespace("oci-bad");
     apply(cluster, helmRelease(ns, "no-version", open.url(), "9.x", "")
         + "---\n" + helmRelease(ns, "no-chart", open.url(), "nothing-here", "", "")
         + "---\n" + helmRelease(ns, "no-registry", "oci://127.0.0.1:1/charts", "", ""));
@@ -77,7 +77,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void aPasswordProtectedRegistryNeedsTheSecretAndWrongCredentialsLeaveTheReleaseAlone() {
-    String ns = cluster.createNamespace("oci-auth");
+    String ns = namespace("oci-auth");
     createCredentials(ns, "registry", PASSWORD);
     createCredentials(ns, "stale-registry", "wrong-" + PASSWORD);
     String release = helmRelease(ns, "private", locked.url(), "0.1.0", """

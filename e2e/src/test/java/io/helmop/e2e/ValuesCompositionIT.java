@@ -16,18 +16,19 @@ import org.junit.jupiter.api.Test;
 
 /** Values in the seed's layout: chart defaults < environment file < ConfigMap/Secret < inline. */
 class ValuesCompositionIT extends OperatorTest {
+  static ChartRepository repository;
   static final String SECRET_VALUE = "s3cret-do-not-print-7f2a";
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
   @Test
   void valuesFilesValuesFromAndInlineValuesMergeInOrderAndSecretsStayOutOfStatusEventsAndLogs() {
-    String ns = cluster.createNamespace("values");
+    String ns = namespace("values");
     cluster.kubectlWithInput("""
         apiVersion: v1
         kind: ConfigMap

@@ -10,24 +10,31 @@ import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Base of end-to-end test classes that use the operator shared by the test JVM (see
  * {@link OperatorProcess#shared}) and, most of them, a chart repository of their own: the subclass's
- * {@code @BeforeAll} calls {@link #startOperator}; after the class, its namespaces are deleted while the
- * operator runs (so their releases are uninstalled) and its repository is stopped. The operator keeps running
- * for the next class.
+ * {@code @BeforeAll} calls {@link #startOperator}, its tests make namespaces with {@link #namespace}. After the
+ * class, its namespaces are deleted while the operator runs (so their releases are uninstalled) and its
+ * repository is stopped; the operator keeps running for the other classes. Classes run concurrently, each in
+ * its own namespaces (a class that stops the shared operator is {@code @Isolated}).
  */
 public abstract class OperatorTest {
   protected static LocalCluster cluster;
-  protected static ChartRepository repository;
+  /** The shared operator (the same for every class). */
   protected static OperatorProcess operator;
 
-  /** The shared operator, for a class that serves charts from {@code charts}. */
-  protected static void startOperator(ChartRepository charts) {
-    repository = charts;
+  private static final Map<Class<?>, AutoCloseable> REPOSITORIES = new ConcurrentHashMap<>();
+
+  /** The shared operator, for a class that serves charts from {@code charts}, which it returns. */
+  protected static ChartRepository startOperator(ChartRepository charts) {
+    REPOSITORIES.put(TestNamespaces.testClass(), charts);
     startOperator();
+    return charts;
   }
 
   /** The shared operator, for a class that serves its charts some other way. */
@@ -35,12 +42,18 @@ public abstract class OperatorTest {
     operator = OperatorProcess.shared(cluster);
   }
 
+  /** A fresh namespace for one test, so tests do not see each other's releases; deleted after the class. */
+  protected static String namespace(String prefix) {
+    return TestNamespaces.create(cluster, prefix);
+  }
+
   @AfterAll
-  static void cleanUp() {
-    cluster.deleteTestNamespaces(); // while the operator runs, so the releases get uninstalled
-    if (repository != null) {
-      repository.close();
-      repository = null;
+  static void cleanUp(TestInfo test) throws Exception {
+    Class<?> testClass = test.getTestClass().orElseThrow();
+    TestNamespaces.deleteAll(cluster, testClass);
+    AutoCloseable charts = REPOSITORIES.remove(testClass);
+    if (charts != null) {
+      charts.close();
     }
   }
 
