@@ -50,8 +50,10 @@ public final class OperatorProcess implements AutoCloseable {
   /**
    * The operator with default flags that test classes share, started on first use (or again, after a class
    * stopped it or ran its own), and stopped when the test JVM exits. Its log is at DEBUG, so tests can see each
-   * reconcile begin ({@link #RECONCILE_STARTED}). Each test keeps to its own namespaces: log lines carry the
-   * HelmRelease's namespace/name, so {@link #logged} sees only the test's own releases.
+   * reconcile begin ({@link #RECONCILE_STARTED}) and each Helm call. Each test keeps to its own namespaces: log
+   * lines carry the HelmRelease's namespace/name, so {@link #logged} sees only the test's own releases. Its Java
+   * heap is committed and touched up front, so that growth of its resident memory is native memory, where
+   * helm-java's leak would show (MemorySoakBenchmarkIT).
    */
   public static synchronized OperatorProcess shared(LocalCluster cluster) {
     if (shared == null || !shared.isAlive()) {
@@ -60,7 +62,8 @@ public final class OperatorProcess implements AutoCloseable {
         throw new IllegalStateException("an operator a test class started itself still runs (log: "
             + dedicated.iterator().next().logFile() + "); close it before using the shared one");
       }
-      shared = launch(cluster, Map.of("HELMOP_LOG_LEVEL", "DEBUG"));
+      shared = launch(cluster, Map.of("HELMOP_LOG_LEVEL", "DEBUG",
+          "JAVA_TOOL_OPTIONS", "-Xms256m -XX:+AlwaysPreTouch"));
       System.out.println("shared operator started, log: " + shared.logFile());
       if (!stopSharedAtExit) {
         stopSharedAtExit = true;
@@ -165,9 +168,13 @@ public final class OperatorProcess implements AutoCloseable {
     return last;
   }
 
-  /** How many log lines contain the fragment, whatever release they are about. */
-  public long count(String fragment) {
-    return lines().stream().filter(line -> line.contains(fragment)).count();
+  /**
+   * How many log lines contain the fragment and mention the namespace (the MDC of a reconcile's lines, or a Helm
+   * call's request, "ReleaseRequest[namespace/name ...]", logged by a child process without MDC).
+   */
+  public long count(String fragment, String namespace) {
+    String mention = namespace + "/";
+    return lines().stream().filter(line -> line.contains(fragment) && line.contains(mention)).count();
   }
 
   /** When the operator began reconciling HelmRelease namespace/name (it logs that only at DEBUG). */
