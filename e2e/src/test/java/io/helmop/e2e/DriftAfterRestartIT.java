@@ -26,8 +26,7 @@ class DriftAfterRestartIT extends OperatorTest {
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    repository = startOperator(new ChartRepository(cluster)
-        .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
+    repository = startOperator(helloChart());
   }
 
   @Test

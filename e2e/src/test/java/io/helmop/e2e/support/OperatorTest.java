@@ -37,6 +37,11 @@ public abstract class OperatorTest {
     return charts;
   }
 
+  /** A chart repository with the chart most tests install: examples/charts/hello 0.1.0, app version 1.0.0. */
+  protected static ChartRepository helloChart() {
+    return new ChartRepository(cluster).publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0");
+  }
+
   /** The shared operator, for a class that serves its charts some other way. */
   protected static void startOperator() {
     operator = OperatorProcess.shared(cluster);
