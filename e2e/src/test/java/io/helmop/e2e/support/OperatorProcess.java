@@ -153,15 +153,19 @@ public final class OperatorProcess implements AutoCloseable {
   public Map<String, Instant> lastLoggedPerRelease(String namespace, String fragment) {
     String prefix = "[" + namespace + "/";
     Map<String, Instant> last = new HashMap<>();
-    for (String line : lines()) {
+    List<String> lines = lines();
+    for (int i = lines.size() - 1; i >= 0; i--) { // newest first: one timestamp to parse per release
+      String line = lines.get(i);
       int start = line.indexOf(prefix);
       int end = start < 0 ? -1 : line.indexOf(']', start);
       if (end > 0 && line.contains(fragment)) {
-        try {
-          last.put(line.substring(start + prefix.length(), end),
-              OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant());
-        } catch (DateTimeParseException | StringIndexOutOfBoundsException notALogLine) {
-          // a stack trace or a child process's output that happens to contain the marker
+        String release = line.substring(start + prefix.length(), end);
+        if (!last.containsKey(release)) {
+          try {
+            last.put(release, OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant());
+          } catch (DateTimeParseException | StringIndexOutOfBoundsException notALogLine) {
+            // a stack trace or a child process's output that happens to contain the marker
+          }
         }
       }
     }
