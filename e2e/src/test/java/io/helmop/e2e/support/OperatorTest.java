@@ -55,6 +55,7 @@ public abstract class OperatorTest {
   @AfterAll
   static void cleanUp(TestInfo test) throws Exception {
     Class<?> testClass = test.getTestClass().orElseThrow();
+    startOperator(); // again, should a test have failed while it had the shared operator stopped
     TestNamespaces.deleteAll(cluster, testClass);
     AutoCloseable charts = REPOSITORIES.remove(testClass);
     if (charts != null) {
