@@ -230,7 +230,7 @@ class DriftIT extends OperatorTest {
           "-p", "{\"spec\":{\"interval\":\"9m\"}}").orFail();
       long generation = get(cluster, ns, "web").getMetadata().getGeneration();
       await().atMost(Duration.ofSeconds(30)).until(() -> condition(get(cluster, ns, "web"), "Drifted")
-          .map(c -> c.getObservedGeneration() == generation).orElse(false));
+          .map(c -> Long.valueOf(generation).equals(c.getObservedGeneration())).orElse(false));
       Condition drifted = condition(get(cluster, ns, "web"), "Drifted").orElseThrow();
       assertThat(drifted.getReason()).isEqualTo("CorrectionFailed");
       assertThat(drifted.getMessage()).contains("ConfigMap " + ns + "/web: ", "frozen by policy " + policy);

@@ -76,7 +76,7 @@ class ValuesCompositionIT extends OperatorTest {
         "-p", "{\"spec\":{\"interval\":\"9m\"}}").orFail();
     long generation = get(cluster, ns, "web").getMetadata().getGeneration();
     await().atMost(Duration.ofMinutes(1)).until(() ->
-        get(cluster, ns, "web").getStatus().getObservedGeneration() == generation);
+        Long.valueOf(generation).equals(get(cluster, ns, "web").getStatus().getObservedGeneration()));
     assertThat(get(cluster, ns, "web").getStatus().getLastAppliedRevision()).isEqualTo(2);
     assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
         .doesNotContain("\"revision\":3");
