@@ -1,12 +1,14 @@
 package io.helmop.e2e;
 
 import static io.helmop.e2e.support.HelmReleases.apply;
+import static io.helmop.e2e.support.HelmReleases.hasCondition;
 import static io.helmop.e2e.support.HelmReleases.helmRelease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorProcess;
@@ -58,7 +60,10 @@ class MemorySoakBenchmarkIT extends OperatorTest {
     }
     Instant applied = Instant.now();
     apply(cluster, yaml.toString());
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease", "--all", "-n", ns, "--timeout=900s").orFail();
+    // not `kubectl wait`: the tests' kubectl calls end after 5 minutes, and 100 installs on a busy machine take more
+    await().atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofSeconds(2)).until(() ->
+        cluster.client().resources(HelmRelease.class).inNamespace(ns).list().getItems().stream()
+            .filter(r -> hasCondition(r, "Ready", "True")).count() == RELEASES);
     Duration installs = Duration.between(applied, Instant.now());
     long[] seen = {-1};
     await().pollInterval(Duration.ofSeconds(2)).atMost(Duration.ofMinutes(2)).until(() -> {
