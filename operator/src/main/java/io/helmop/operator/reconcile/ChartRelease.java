@@ -1,8 +1,9 @@
 package io.helmop.operator.reconcile;
 
+import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Releases the chart through Helm: installs (NOT_INSTALLED), upgrades (OUT_OF_SYNC) or adopts (UNMANAGED), which
- * differ only in what they say. Dependencies first, then the preflight, "Progressing" with the attempt in status
- * (so a restart knows who started it), Helm itself, and the deployed revision's status with its drift check.
+ * differ only in what they say. Dependencies first, then the preflight (render, schema, lint, policy rules, dry
+ * run), "Progressing" with the attempt in status (so a restart knows who started it), Helm itself, and the
+ * deployed revision's status with its drift check and what the policy rules found.
  */
 final class ChartRelease implements Action {
   private static final Logger LOG = LoggerFactory.getLogger(ChartRelease.class);
@@ -63,17 +65,41 @@ final class ChartRelease implements Action {
     DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
     try {
-      // before "Progressing": a chart that cannot render leaves the status as it was, and costs no write
-      preflight.check(desired);
+      // before "Progressing": a release that fails its preflight is never touched, and costs one write
+      Preflight.Result checked = preflight.check(r.release(), desired);
+      if (!checked.passed()) {
+        return refused(r, checked);
+      }
       String message = plan.describe(desired, history) + " (the release is " + c + ")";
       LOG.info(message);
       r.write(statuses.progressing(r.release(), message, remediation.start(r.release(), desired,
           Remediation.action(history), Remediation.nextRevision(history))));
       r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
-      return checkDrift.afterRelease(r, r.history().get(0));
+      return checkDrift.afterRelease(r, r.history().get(0), checked.policy());
     } catch (ReconcileFailure failure) {
       return Outcome.of(failure, Releaser.isHelmFailure(failure), Optional.empty());
     }
+  }
+
+  /**
+   * The preflight said no: Ready=False with its reason, and what the policy rules found when they ran. In
+   * Enforce mode the failure's own Event lists every violation; otherwise (a dry run refused an object) the
+   * violations get their Event when they changed.
+   */
+  private Outcome refused(Reconciliation r, Preflight.Result checked) {
+    ReconcileFailure failure = checked.failure();
+    Outcome outcome = Outcome.of(failure, false, Optional.empty());
+    if (checked.policy() == null) {
+      return outcome;
+    }
+    HelmReleaseStatus status = statuses.policy(r.release(), statuses.failed(r.release(), failure, false),
+        checked.policy());
+    outcome = outcome.withStatus(status);
+    if (!checked.policy().blocks()) {
+      outcome = PolicyNotices.onChange(r.release().getStatus(), checked.policy()).map(outcome::withNotice)
+          .orElse(outcome);
+    }
+    return outcome;
   }
 
   static int maxHistory(Reconciliation r) {

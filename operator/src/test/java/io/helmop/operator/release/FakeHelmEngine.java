@@ -31,6 +31,7 @@ public final class FakeHelmEngine implements HelmEngine {
   private volatile Next next = Next.SUCCEED;
   private volatile String helmMessage = "";
   private volatile String templateFailure;
+  private volatile RenderedRelease rendered = RenderedRelease.of(List.of());
   private volatile String uninstallFailure;
 
   public FakeHelmEngine(KubernetesClient client, Clock clock) {
@@ -127,13 +128,18 @@ public final class FakeHelmEngine implements HelmEngine {
     client.secrets().inNamespace(namespace).withLabels(Map.of("owner", "helm", "name", releaseName)).delete();
   }
 
+  /** What the next renders return (objects and hooks the policy rules then check); nothing by default. */
+  public void renderWith(RenderedRelease rendered) {
+    this.rendered = rendered;
+  }
+
   @Override
-  public String template(ReleaseRequest request) {
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
     calls.add("template " + request.namespace() + "/" + request.releaseName());
     if (templateFailure != null) {
       throw new HelmException(templateFailure, null);
     }
-    return "";
+    return rendered;
   }
 
   @Override
