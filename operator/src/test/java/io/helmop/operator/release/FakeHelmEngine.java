@@ -32,6 +32,7 @@ public final class FakeHelmEngine implements HelmEngine {
   private volatile String helmMessage = "";
   private volatile String templateFailure;
   private volatile RenderedRelease rendered = RenderedRelease.of(List.of());
+  private volatile List<String> lintMessages = List.of();
   private volatile String uninstallFailure;
 
   public FakeHelmEngine(KubernetesClient client, Clock clock) {
@@ -142,10 +143,15 @@ public final class FakeHelmEngine implements HelmEngine {
     return rendered;
   }
 
+  /** What the next lints report (Helm's lines, "[ERROR] ..."); a clean chart by default. */
+  public void lintWith(List<String> messages) {
+    this.lintMessages = List.copyOf(messages);
+  }
+
   @Override
   public LintReport lint(ReleaseRequest request) {
     calls.add("lint " + request.namespace() + "/" + request.releaseName());
-    return new LintReport(false, List.of());
+    return new LintReport(lintMessages.stream().anyMatch(m -> m.startsWith("[ERROR]")), lintMessages);
   }
 
   /** A revision as Helm would have stored it (for situations another client left behind). */
