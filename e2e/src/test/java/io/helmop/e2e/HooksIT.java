@@ -74,7 +74,7 @@ class HooksIT extends OperatorTest {
 
       HelmRelease upgraded = get(cluster, ns, "ledger");
       assertThat(condition(upgraded, "PolicyCompliant").orElseThrow().getStatus()).isEqualTo("True");
-      assertThat(events(ns, "ledger")).extracting(Event::getReason).doesNotContain("HookWithoutDeadline");
+      assertThat(events(ns, "ledger")).extracting(Event::getReason).doesNotContain("RulesViolated");
     }
   }
 
@@ -87,11 +87,11 @@ class HooksIT extends OperatorTest {
     HelmRelease released = get(cluster, ns, "ledger");
     var policy = condition(released, "PolicyCompliant").orElseThrow();
     assertThat(policy.getStatus()).isEqualTo("False");
-    assertThat(policy.getReason()).isEqualTo("HookWithoutDeadline");
+    assertThat(policy.getReason()).isEqualTo("RulesViolated");
     assertThat(policy.getMessage()).contains("hook Job ledger-service-migration-1")
         .contains("activeDeadlineSeconds").doesNotContain("cache-warmup");
-    assertThat(awaitEvents(ns, "ledger", "HookWithoutDeadline"))
-        .filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
+    assertThat(awaitEvents(ns, "ledger", "RulesViolated"))
+        .filteredOn(e -> "RulesViolated".equals(e.getReason()))
         .singleElement().satisfies(e -> {
           assertThat(e.getType()).isEqualTo("Warning");
           assertThat(e.getMessage()).contains("ledger-service-migration-1");
