@@ -74,7 +74,7 @@ class PreflightIT extends OperatorTest {
     var ready = awaitReadyFalse(ns, "ports", "PreflightFailed");
 
     assertThat(ready.getMessage()).contains("The API server refused 1 object of chart ports-1.0.0 in a dry run")
-        .contains("Service ports-svc: Service \"ports-svc\" is invalid: spec.ports[0].port")
+        .contains("Service ports-svc: Service \"ports-svc\" is invalid: [spec.ports[0].port: Invalid value: 70000")
         .contains("(templates/service.yaml)");
     assertThat(hasCondition(get(cluster, ns, "ports"), "Stalled", "False")).as("retried").isTrue();
     assertThat(cluster.helm("list", "-n", ns, "--all", "-q").orFail().output()).isBlank();
@@ -84,6 +84,8 @@ class PreflightIT extends OperatorTest {
   @Test
   void aKindTheClusterDoesNotServeIsAMissingCrdUnlessTheChartInstallsIt() {
     String ns = cluster.createNamespace("crd");
+    // the cluster outlives a test run, and Helm never deletes a CRD it installed from crds/
+    cluster.kubectl("delete", "crd", "widgets.preflight.example.com", "--ignore-not-found").orFail();
     apply(cluster, release(ns, "widgets", ""));
     var ready = awaitReadyFalse(ns, "widgets", "PreflightFailed");
     assertThat(ready.getMessage()).contains("Widget widgets-widget: the cluster does not serve Widget in "
