@@ -82,8 +82,8 @@ public final class Main implements Callable<Integer> {
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
-        records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references, drift,
-        managedObjects, workDir, clock, instance);
+        records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
+        drift, managedObjects, workDir, clock, instance);
 
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)

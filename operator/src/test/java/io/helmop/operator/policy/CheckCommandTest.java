@@ -127,7 +127,8 @@ class CheckCommandTest {
         metadata: {name: modern}
         data: {version: {{ .Capabilities.KubeVersion.Version | quote }}}
         """));
-    Files.writeString(chart.resolve("Chart.yaml"), "kubeVersion: \">=1.30.0-0\"\n", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(chart.resolve("Chart.yaml"), "kubeVersion: \">=1.30.0-0\"\n",
+        java.nio.file.StandardOpenOption.APPEND);
 
     assertThat(check(chart.toString()).exit()).as("1.33 by default").isZero();
     Run old = check(chart.toString(), "--kube-version", "1.28");

@@ -82,7 +82,8 @@ class HelmReleaseReconcilerTest {
     references = new ReferenceWatcher(client);
     watcher = new ManagedObjectWatcher(client);
     reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
-        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME), new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
+        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
+        new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
         references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
         ME);
   }

@@ -53,7 +53,8 @@ class PreflightChartsTest {
         {{- end -}}
         """);
     write(chart, "templates/jobs.yaml", """
-        {{ include "shop.hook" (dict "name" "shop-migrate" "events" "pre-install,pre-upgrade" "deadline" .Values.migration.deadline) }}
+        {{ include "shop.hook" (dict "name" "shop-migrate" "events" "pre-install,pre-upgrade"
+              "deadline" .Values.migration.deadline) }}
         ---
         {{ include "shop.hook" (dict "name" "shop-smoke" "events" "post-install" "deadline" 60) }}
         """);
