@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Charts in OCI registries: a real docker-registry on 127.0.0.1, charts pushed with `helm push`. */
+/** Charts in OCI registries: a real CNCF distribution registry on 127.0.0.1 (built by e2e/cluster.sh), charts pushed with `helm push`. */
 class OciSourceIT extends OperatorTest {
   static final String PASSWORD = "oci-pa55-never-printed";
   static OciRegistry open;

@@ -5,10 +5,17 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The real local control plane of e2e/cluster.sh (etcd, kube-apiserver, controller-manager, scheduler, KWOK),
@@ -21,7 +28,7 @@ public final class LocalCluster {
   private final Path kubeconfig;
   private final Path binDir;
   private final KubernetesClient client;
-  private final java.util.List<String> createdNamespaces = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> createdNamespaces = new CopyOnWriteArrayList<>();
 
   private LocalCluster(Path repoRoot, Path kubeconfig, Path binDir) {
     this.repoRoot = repoRoot;
@@ -44,6 +51,7 @@ public final class LocalCluster {
       Command.Result up = Command.run(Duration.ofMinutes(60), Map.of(), null, root, "bash", script.toString(), "up")
           .orFail();
       Path kubeconfig = Path.of(up.lastLine());
+      refuseOtherOperators(kubeconfig);
       Path bin = Path.of(Command.run(Duration.ofMinutes(1), Map.of(), null, root, "bash", script.toString(), "bin")
           .orFail().lastLine());
       instance = new LocalCluster(root, kubeconfig, bin);
@@ -53,6 +61,80 @@ public final class LocalCluster {
           .orFail();
     }
     return instance;
+  }
+
+  /**
+   * Refuses to test next to a helmop operator that this JVM did not start but that acts on the same control plane
+   * (one run by hand, or the demo of an older checkout, which used this cluster): both would reconcile the tests'
+   * HelmReleases and fight over them. Such an operator is a process running helmop-operator.jar whose KUBECONFIG
+   * (or ~/.kube/config without it) is this cluster's kubeconfig. Linux only, like e2e/cluster.sh.
+   */
+  static void refuseOtherOperators(Path kubeconfig) {
+    Path proc = Path.of("/proc");
+    if (!Files.isDirectory(proc)) {
+      return;
+    }
+    Path ours = realPath(kubeconfig);
+    Set<Long> mine = new HashSet<>();
+    mine.add(ProcessHandle.current().pid());
+    ProcessHandle.current().descendants().forEach(child -> mine.add(child.pid()));
+    try (var pids = Files.list(proc)) {
+      for (Path dir : pids.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        if (mine.contains(Long.parseLong(dir.getFileName().toString()))) {
+          continue;
+        }
+        List<String> argv = nulSeparated(dir.resolve("cmdline"));
+        if (argv.stream().noneMatch(arg -> arg.endsWith("helmop-operator.jar"))) {
+          continue;
+        }
+        for (Path config : kubeconfigsOf(dir)) {
+          if (ours.equals(realPath(config))) {
+            throw new IllegalStateException("Another helmop operator acts on the tests' control plane (" + kubeconfig
+                + "): pid " + dir.getFileName() + ", `" + String.join(" ", argv) + "`. The tests' own operators "
+                + "would fight it over their HelmReleases. Stop it first (`e2e/demo.sh down` if it is the demo of "
+                + "an older checkout, else `kill " + dir.getFileName() + "`), or give the tests another control "
+                + "plane with HELMOP_CLUSTER_DIR and the HELMOP_*_PORT variables (see e2e/cluster.sh).");
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The kubeconfig files a process uses: its KUBECONFIG list, else ~/.kube/config; none if it cannot be read. */
+  private static List<Path> kubeconfigsOf(Path processDir) {
+    Map<String, String> env = new HashMap<>();
+    for (String entry : nulSeparated(processDir.resolve("environ"))) {
+      int equals = entry.indexOf('=');
+      if (equals > 0) {
+        env.put(entry.substring(0, equals), entry.substring(equals + 1));
+      }
+    }
+    Path cwd = processDir.resolve("cwd");
+    String list = env.get("KUBECONFIG");
+    if (list != null && !list.isBlank()) {
+      return Arrays.stream(list.split(":")).filter(p -> !p.isEmpty()).map(cwd::resolve).toList();
+    }
+    String home = env.get("HOME");
+    return home == null ? List.of() : List.of(Path.of(home, ".kube", "config"));
+  }
+
+  private static List<String> nulSeparated(Path file) {
+    try {
+      String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+      return Arrays.stream(text.split("\u0000")).filter(s -> !s.isEmpty()).toList();
+    } catch (IOException | RuntimeException gone) {
+      return List.of(); // exited meanwhile, or not ours to read
+    }
+  }
+
+  private static Path realPath(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException | RuntimeException e) {
+      return path.toAbsolutePath().normalize();
+    }
   }
 
   public static Path repoRoot() {
@@ -76,6 +158,16 @@ public final class LocalCluster {
     return repoRoot;
   }
 
+  /** A program of e2e/cluster.sh's bin dir (kubectl, helm, registry, ...). */
+  public Path binary(String name) {
+    Path binary = binDir.resolve(name);
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException(binary + " is missing: e2e/cluster.sh builds it into its bin dir ("
+          + binDir + "); run `bash e2e/cluster.sh build` and look at the build logs beside that folder");
+    }
+    return binary;
+  }
+
   public Command.Result kubectl(String... args) {
     return cli("kubectl", null, args);
   }
@@ -90,7 +182,7 @@ public final class LocalCluster {
 
   private Command.Result cli(String tool, String stdin, String... args) {
     String[] argv = new String[args.length + 1];
-    argv[0] = binDir.resolve(tool).toString();
+    argv[0] = binary(tool).toString();
     System.arraycopy(args, 0, argv, 1, args.length);
     return Command.run(Duration.ofMinutes(5), Map.of("KUBECONFIG", kubeconfig.toString(),
         "HELM_CACHE_HOME", repoRoot.resolve("e2e/target/helm-cache").toString(),

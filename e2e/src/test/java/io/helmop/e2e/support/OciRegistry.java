@@ -17,13 +17,11 @@ import java.util.List;
 import org.awaitility.Awaitility;
 
 /**
- * A real OCI registry on 127.0.0.1: Debian's docker-registry (the CNCF distribution registry) with filesystem
- * storage in a temporary folder, anonymous or behind an htpasswd password. Charts are pushed with the helm CLI,
- * as a team's CI would.
+ * A real OCI registry on 127.0.0.1: the CNCF distribution registry that e2e/cluster.sh builds into its bin dir,
+ * with filesystem storage in a temporary folder, anonymous or behind an htpasswd password. Charts are pushed with
+ * the helm CLI, as a team's CI would.
  */
 public final class OciRegistry implements AutoCloseable {
-  private static final Path BINARY = Path.of("/usr/bin/docker-registry");
-
   private final LocalCluster cluster;
   private final Path dir;
   private final int port;
@@ -32,10 +30,7 @@ public final class OciRegistry implements AutoCloseable {
   private final Process process;
 
   private OciRegistry(LocalCluster cluster, String username, String password) {
-    if (!Files.isExecutable(BINARY)) {
-      throw new IllegalStateException(BINARY + " is missing: install Debian's docker-registry package "
-          + "(apt-get install -y docker-registry)");
-    }
+    Path binary = cluster.binary("registry");
     this.cluster = cluster;
     this.username = username;
     this.password = password;
@@ -58,8 +53,11 @@ public final class OciRegistry implements AutoCloseable {
           http:
             addr: 127.0.0.1:%d
           """.formatted(dir.resolve("data"), port) + auth);
-      process = new ProcessBuilder(BINARY.toString(), "serve", dir.resolve("config.yml").toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+      ProcessBuilder builder = new ProcessBuilder(binary.toString(), "serve", dir.resolve("config.yml").toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile());
+      // no OpenTelemetry export: by default the registry would send its traces to an OTLP collector
+      builder.environment().put("OTEL_TRACES_EXPORTER", "none");
+      process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -101,10 +99,10 @@ public final class OciRegistry implements AutoCloseable {
   private void awaitListening() {
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest ping = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build();
-    Awaitility.await("docker-registry on port " + port).atMost(Duration.ofSeconds(30))
+    Awaitility.await("registry on port " + port).atMost(Duration.ofSeconds(30))
         .ignoreExceptions().until(() -> {
           if (!process.isAlive()) {
-            throw new AssertionError("docker-registry exited: " + Files.readString(dir.resolve("registry.log"),
+            throw new AssertionError("registry exited: " + Files.readString(dir.resolve("registry.log"),
                 StandardCharsets.UTF_8));
           }
           return http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() < 500;

@@ -37,10 +37,13 @@ public class Dependencies {
   }
 
   public static Dependencies of(IndexedResourceCache<HelmRelease> cache) {
-    return new Dependencies(key -> {
-      String[] parts = key.split("/", 2);
-      return cache.get(new ResourceID(parts[1], parts[0]));
-    }, key -> cache.byIndex(DEPENDENTS_INDEX, key));
+    return new Dependencies(key -> cache.get(resourceId(key)), key -> cache.byIndex(DEPENDENTS_INDEX, key));
+  }
+
+  /** The HelmRelease a key ("namespace/name") names. */
+  public static ResourceID resourceId(String key) {
+    String[] parts = key.split("/", 2);
+    return new ResourceID(parts[1], parts[0]);
   }
 
   public static String key(HelmRelease release) {

@@ -131,6 +131,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   /** The reconcile against any cache of HelmReleases (unit tests use an in-memory one). */
   public UpdateControl<HelmRelease> reconcile(HelmRelease release, ReleaseCache cache) throws ReconcileFailure {
+    LOG.debug("Reconciling generation {}", release.getMetadata().getGeneration());
     Reconciliation r = new Reconciliation(release, cache, Durations.interval(release.getSpec().getInterval()));
     Outcome outcome = decideAndAct(r);
     record(r, outcome);

@@ -6,9 +6,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.dependency.Dependencies;
+import io.helmop.operator.dependency.DependencyEventSource;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.Optional;
 
 /** The HelmRelease cache of a JOSDK reconcile: the informer's cache and its client. */
@@ -24,9 +26,18 @@ public final class JosdkReleaseCache implements ReleaseCache {
     return context.getPrimaryCache().get(id);
   }
 
+  /**
+   * Dependencies are read from the informer whose events wake the dependents ({@link DependencyEventSource}), not
+   * from the primary cache: the two informers see a change at different moments, and a dependent woken by a
+   * dependency turning Ready must find it Ready (else it would wait for an event that has already come).
+   */
   @Override
   public Dependencies dependencies() {
-    return Dependencies.of(context.getPrimaryCache());
+    @SuppressWarnings("unchecked")
+    var dependencyInformer = (InformerEventSource<HelmRelease, HelmRelease>) context.eventSourceRetriever()
+        .getEventSourceFor(HelmRelease.class, DependencyEventSource.NAME);
+    return new Dependencies(key -> dependencyInformer.get(Dependencies.resourceId(key)),
+        key -> context.getPrimaryCache().byIndex(Dependencies.DEPENDENTS_INDEX, key));
   }
 
   /**

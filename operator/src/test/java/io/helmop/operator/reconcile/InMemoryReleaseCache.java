@@ -39,10 +39,7 @@ final class InMemoryReleaseCache implements ReleaseCache {
 
   @Override
   public Dependencies dependencies() {
-    return new Dependencies(key -> {
-      String[] parts = key.split("/", 2);
-      return get(new ResourceID(parts[1], parts[0]));
-    }, key -> releases.values().stream().filter(r -> Dependencies.dependencyKeys(r).contains(key)).toList());
+    return new Dependencies(key -> get(Dependencies.resourceId(key)), key -> releases.values().stream().filter(r -> Dependencies.dependencyKeys(r).contains(key)).toList());
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The read side of an OCI registry holding charts/hello as `helm push` lays it out, for client tests that
  * need what a real registry cannot easily show: a Bearer token service, blob redirects, a corrupted blob.
- * (OciSourceIT runs against the real docker-registry.)
+ * (OciSourceIT runs against a real CNCF distribution registry.)
  */
 final class FakeOciRegistry implements HttpHandler {
   static final String TOKEN = "token-for-charts-hello";

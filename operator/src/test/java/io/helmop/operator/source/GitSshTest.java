@@ -7,6 +7,7 @@ import io.helmop.api.v1alpha1.GitSource;
 import io.helmop.operator.ReconcileFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,14 +22,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A private Git repository over SSH: Apache MINA sshd on 127.0.0.1 that lets in one public key, keys made by
- * ssh-keygen and the host key read by ssh-keyscan, as a user would make the Secret.
+ * A private Git repository over SSH: Apache MINA sshd on 127.0.0.1 that lets in one public key, with the Secret's
+ * identity and known_hosts in the formats a user gets from ssh-keygen and ssh-keyscan (made by {@link GitSshKeys}).
  */
 class GitSshTest {
   static final String PASSPHRASE = "key-pa55-not-in-messages";
   static final Duration INTERVAL = Duration.ofMinutes(10);
 
-  @TempDir static Path keys;
+  static KeyPair clientKey;
+  static KeyPair encryptedKey;
+  static KeyPair hostKey;
+  static KeyPair otherHostKey;
   static String identity;
   static String wrongIdentity;
   static String encryptedIdentity;
@@ -41,19 +45,21 @@ class GitSshTest {
   /** Once for the class: the client's key (authorised by the server), a stranger's key, and host keys. */
   @BeforeAll
   static void makeKeys() throws Exception {
-    identity = Files.readString(keyPair("id_ed25519", "ed25519", ""));
-    wrongIdentity = Files.readString(keyPair("wrong", "ed25519", ""));
-    encryptedIdentity = Files.readString(keyPair("encrypted", "rsa", PASSPHRASE));
-    keyPair("host", "ed25519", "");
-    keyPair("other_host", "ed25519", "");
+    clientKey = GitSshKeys.ed25519();
+    identity = GitSshKeys.openSshPrivateKey(clientKey, "id_ed25519", null);
+    wrongIdentity = GitSshKeys.openSshPrivateKey(GitSshKeys.ed25519(), "wrong", null);
+    encryptedKey = GitSshKeys.rsa();
+    encryptedIdentity = GitSshKeys.openSshPrivateKey(encryptedKey, "encrypted", PASSPHRASE);
+    hostKey = GitSshKeys.ed25519();
+    otherHostKey = GitSshKeys.ed25519();
   }
 
   @BeforeEach
   void serve() throws Exception {
     Path repositories = GitCredentialsTest.chartRepository(dir);
     work = dir.resolve("work");
-    server = new GitSshServer(repositories, keys.resolve("host"), keys.resolve("id_ed25519.pub"));
-    knownHosts = run(dir, "ssh-keyscan", "-p", String.valueOf(server.port()), "-t", "ed25519", "127.0.0.1");
+    server = new GitSshServer(repositories, hostKey, clientKey.getPublic());
+    knownHosts = GitSshKeys.knownHostsLine("127.0.0.1", server.port(), hostKey.getPublic());
   }
 
   @AfterEach
@@ -97,10 +103,7 @@ class GitSshTest {
 
   @Test
   void aKnownHostsLineWithAHashedHostNameIsMatched() throws Exception {
-    Path file = dir.resolve("known_hosts");
-    Files.writeString(file, knownHosts);
-    run(dir, "ssh-keygen", "-q", "-H", "-f", file.toString());
-    String hashed = Files.readString(file);
+    String hashed = GitSshKeys.hashedKnownHostsLine("127.0.0.1", server.port(), hostKey.getPublic());
     assertThat(hashed).startsWith("|1|").doesNotContain("127.0.0.1");
 
     assertThat(git(Clock.systemUTC()).resolve(source(), INTERVAL, ssh(identity, hashed)).nameAndVersion())
@@ -119,11 +122,10 @@ class GitSshTest {
 
   @Test
   void anEncryptedKeyOpensWithTheSecretsPasswordAndIsRefusedWithoutIt() throws Exception {
-    var rsaServer = new GitSshServer(dir.resolve("repos"), keys.resolve("host"), keys.resolve("encrypted.pub"));
+    var rsaServer = new GitSshServer(dir.resolve("repos"), hostKey, encryptedKey.getPublic());
     try (rsaServer) {
       GitSource source = GitCredentialsTest.source(rsaServer.url("charts.git"));
-      String rsaKnownHosts = run(dir, "ssh-keyscan", "-p", String.valueOf(rsaServer.port()), "-t", "ed25519",
-          "127.0.0.1");
+      String rsaKnownHosts = GitSshKeys.knownHostsLine("127.0.0.1", rsaServer.port(), hostKey.getPublic());
       var withPassword = new RepositoryCredentials("apps/git-ssh", null, PASSPHRASE, null, null, null,
           encryptedIdentity, rsaKnownHosts);
       assertThat(git(Clock.systemUTC()).resolve(source, INTERVAL, withPassword).nameAndVersion())
@@ -151,15 +153,14 @@ class GitSshTest {
 
   @Test
   void aHostKeyThatIsNotTheOneInKnownHostsIsRefused() throws Exception {
-    String otherHostKey = Files.readString(keys.resolve("other_host.pub")).strip();
-    String impostor = "[127.0.0.1]:" + server.port() + " " + otherHostKey + "\n";
+    String impostor = GitSshKeys.knownHostsLine("127.0.0.1", server.port(), otherHostKey.getPublic());
     assertThatThrownBy(() -> git(Clock.systemUTC()).resolve(source(), INTERVAL, ssh(identity, impostor)))
         .isInstanceOfSatisfying(ReconcileFailure.class,
             f -> assertThat(f.reason()).isEqualTo("GitHostKeyMismatch"))
         .hasMessageContaining("known_hosts of Secret apps/git-ssh (spec.chart.secretRef)")
         .hasMessageContaining("not among the keys for that host");
 
-    String otherHost = "[git.example.com]:" + server.port() + " " + otherHostKey + "\n";
+    String otherHost = GitSshKeys.knownHostsLine("git.example.com", server.port(), otherHostKey.getPublic());
     assertThatThrownBy(() -> git(Clock.systemUTC()).resolve(source(), INTERVAL, ssh(identity, otherHost)))
         .isInstanceOfSatisfying(ReconcileFailure.class,
             f -> assertThat(f.reason()).isEqualTo("GitHostKeyMismatch"))
@@ -196,11 +197,6 @@ class GitSshTest {
   /** The base64 lines of a private key: none may show up in a message. */
   static List<String> keyLines(String privateKey) {
     return privateKey.lines().filter(line -> !line.startsWith("-----") && !line.isBlank()).toList();
-  }
-
-  static Path keyPair(String name, String type, String passphrase) throws Exception {
-    run(keys, "ssh-keygen", "-q", "-t", type, "-N", passphrase, "-C", name, "-f", keys.resolve(name).toString());
-    return keys.resolve(name);
   }
 
   static String run(Path workDir, String... command) throws Exception {
