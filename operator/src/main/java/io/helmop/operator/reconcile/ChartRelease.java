@@ -2,6 +2,7 @@ package io.helmop.operator.reconcile;
 
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.policy.PolicyReport;
 import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.ReleaseRecord;
@@ -64,9 +65,10 @@ final class ChartRelease implements Action {
     }
     DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
+    Preflight.Result checked = null;
     try {
       // before "Progressing": a release that fails its preflight is never touched, and costs one write
-      Preflight.Result checked = preflight.check(r.release(), desired);
+      checked = preflight.check(r.release(), desired);
       if (!checked.passed()) {
         return refused(r, checked);
       }
@@ -77,7 +79,14 @@ final class ChartRelease implements Action {
       r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
       return checkDrift.afterRelease(r, r.history().get(0), checked.policy());
     } catch (ReconcileFailure failure) {
-      return Outcome.of(failure, Releaser.isHelmFailure(failure), Optional.empty());
+      boolean helmFailed = Releaser.isHelmFailure(failure);
+      Outcome outcome = Outcome.of(failure, helmFailed, Optional.empty());
+      if (checked == null || checked.policy() == null) {
+        return outcome;
+      }
+      // Helm failed after the rules ran: the status still says what they found
+      return withPolicy(r, outcome.withStatus(statuses.policy(r.release(),
+          statuses.failed(r.release(), failure, helmFailed), checked.policy())), checked.policy());
     }
   }
 
@@ -95,11 +104,12 @@ final class ChartRelease implements Action {
     HelmReleaseStatus status = statuses.policy(r.release(), statuses.failed(r.release(), failure, false),
         checked.policy());
     outcome = outcome.withStatus(status);
-    if (!checked.policy().blocks()) {
-      outcome = PolicyNotices.onChange(r.release().getStatus(), checked.policy()).map(outcome::withNotice)
-          .orElse(outcome);
-    }
-    return outcome;
+    return checked.policy().blocks() ? outcome : withPolicy(r, outcome, checked.policy());
+  }
+
+  /** The outcome with the Event the policy findings deserve, when they changed. */
+  private static Outcome withPolicy(Reconciliation r, Outcome outcome, PolicyReport policy) {
+    return PolicyNotices.onChange(r.release().getStatus(), policy).map(outcome::withNotice).orElse(outcome);
   }
 
   static int maxHistory(Reconciliation r) {

@@ -74,7 +74,9 @@ final class CheckDrift implements Action {
     notices.add(Notice.normal(reason(deployed), "Release " + deployed.name() + " revision " + deployed.revision()
         + " (" + deployed.chart() + ") is deployed and ready"));
     PolicyNotices.onChange(r.release().getStatus(), policy).ifPresent(notice -> {
-      LOG.warn("Release {} revision {}: {}", deployed.name(), deployed.revision(), notice.message());
+      if (notice.warning()) {
+        LOG.warn("Release {} revision {}: {}", deployed.name(), deployed.revision(), notice.message());
+      }
       notices.add(notice);
     });
     return check(r, deployed, notices, policy);

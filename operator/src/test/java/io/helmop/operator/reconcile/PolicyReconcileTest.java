@@ -3,6 +3,7 @@ package io.helmop.operator.reconcile;
 import static io.helmop.operator.reconcile.HelmReleaseReconcilerTest.condition;
 import static io.helmop.operator.reconcile.HelmReleaseReconcilerTest.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -161,6 +162,21 @@ class PolicyReconcileTest {
     assertThat(condition(web, "PolicyCompliant").getReason()).isEqualTo("RulesPassed");
     assertThat(cache.latest(web).getStatus().getPolicy().getViolations()).isNull();
     assertThat(reasons(web)).endsWith("UpgradeSucceeded", "RulesPassed");
+  }
+
+  @Test
+  void whenHelmFailsAfterTheRulesRanTheStatusStillSaysWhatTheyFound() throws Exception {
+    start(PolicySpec.Mode.Warn);
+    helm.renderWith(rendered(false));
+    helm.failWith("timed out waiting for the condition");
+    HelmRelease web = cache.put(release("web", null));
+
+    assertThatThrownBy(() -> reconcile(web)).as("JOSDK retries").isInstanceOf(ReconcileFailure.class);
+
+    assertThat(condition(web, "Ready").getReason()).isEqualTo("InstallFailed");
+    assertThat(condition(web, "PolicyCompliant").getReason()).isEqualTo("RulesViolated");
+    assertThat(cache.latest(web).getStatus().getPolicy().getViolationCount()).isEqualTo(2);
+    assertThat(reasons(web)).contains("InstallFailed", "RulesViolated");
   }
 
   @Test
