@@ -8,6 +8,8 @@ import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
+import io.helmop.operator.status.Notice;
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.status.StatusFactory;
 import java.util.List;
 import java.util.Optional;
@@ -65,28 +67,28 @@ final class ChartRelease implements Action {
     }
     DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
-    Preflight.Result checked = null;
     try {
       // before "Progressing": a release that fails its preflight is never touched, and costs one write
-      checked = preflight.check(r.release(), desired);
+      Preflight.Result checked = preflight.check(r.release(), desired);
       if (!checked.passed()) {
         return refused(r, checked);
       }
       String message = plan.describe(desired, history) + " (the release is " + c + ")";
       LOG.info(message);
-      r.write(statuses.progressing(r.release(), message, remediation.start(r.release(), desired,
-          Remediation.action(history), Remediation.nextRevision(history))));
-      r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
-      return checkDrift.afterRelease(r, r.history().get(0), checked.policy());
-    } catch (ReconcileFailure failure) {
-      boolean helmFailed = Releaser.isHelmFailure(failure);
-      Outcome outcome = Outcome.of(failure, helmFailed, Optional.empty());
-      if (checked == null || checked.policy() == null) {
-        return outcome;
+      HelmReleaseStatus progressing = statuses.progressing(r.release(), message, remediation.start(r.release(),
+          desired, Remediation.action(history), Remediation.nextRevision(history)));
+      Optional<String> force = DayTwoRequests.forcePending(r.release()); // any Helm release answers it
+      r.write(force.map(token -> statuses.forcing(progressing, token)).orElse(progressing));
+      List<Notice> forced = force.map(token -> List.of(Notice.normal(Reasons.UPGRADE_FORCED, "Upgrading on request ("
+          + DayTwoRequests.FORCE + "=" + token + ") although nothing changed."))).orElse(List.of());
+      try {
+        r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
+      } catch (ReconcileFailure failure) {
+        return helmFailed(r, failure, checked.policy()).withNotices(forced);
       }
-      // Helm failed after the rules ran: the status still says what they found
-      return withPolicy(r, outcome.withStatus(statuses.policy(r.release(),
-          statuses.failed(r.release(), failure, helmFailed), checked.policy())), checked.policy());
+      return checkDrift.afterRelease(r, r.history().get(0), checked.policy()).withNotices(forced);
+    } catch (ReconcileFailure failure) {
+      return Outcome.of(failure);
     }
   }
 
@@ -107,9 +109,21 @@ final class ChartRelease implements Action {
     return checked.policy().blocks() ? outcome : withPolicy(r, outcome, checked.policy());
   }
 
+  /** Helm failed after the rules ran: the status still says what they found. */
+  private Outcome helmFailed(Reconciliation r, ReconcileFailure failure, PolicyReport policy) {
+    boolean helmFailed = Releaser.isHelmFailure(failure);
+    Outcome outcome = Outcome.of(failure, helmFailed, Optional.empty());
+    if (policy == null) {
+      return outcome;
+    }
+    return withPolicy(r, outcome.withStatus(statuses.policy(r.release(),
+        statuses.failed(r.release(), failure, helmFailed), policy)), policy);
+  }
+
   /** The outcome with the Event the policy findings deserve, when they changed. */
   private static Outcome withPolicy(Reconciliation r, Outcome outcome, PolicyReport policy) {
-    return PolicyNotices.onChange(r.release().getStatus(), policy).map(outcome::withNotice).orElse(outcome);
+    return PolicyNotices.onChange(r.release().getStatus(), policy).map(notice -> outcome.withNotices(List.of(notice)))
+        .orElse(outcome);
   }
 
   static int maxHistory(Reconciliation r) {

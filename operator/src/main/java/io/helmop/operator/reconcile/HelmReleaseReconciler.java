@@ -34,7 +34,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +68,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final String instance;
 
   private final Suspend suspend;
+  private final ResetRetries resetRetries;
   private final RollBack rollBack;
   private final Unlock unlock;
   private final WaitForLock waitForLock;
@@ -103,6 +106,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     ReleaseGate gate = new ReleaseGate(settleWindow);
     this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);
     this.suspend = new Suspend(statuses);
+    this.resetRetries = new ResetRetries(statuses);
     this.rollBack = new RollBack(helm, records, remediation, statuses, workDir, clock);
     this.unlock = new Unlock(records);
     this.waitForLock = new WaitForLock(clock);
@@ -144,8 +148,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private Outcome decideAndAct(Reconciliation r) {
     if (Boolean.TRUE.equals(r.release().getSpec().getSuspend())) {
-      return suspend.act(r, ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
-          clock.instant())));
+      return suspend.act(r, r.classified(ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
+          clock.instant()))));
     }
     references.follow(r.release()); // before composing: a missing ConfigMap's creation must wake the release
     try {
@@ -154,10 +158,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       dependencies.checkNoCycle(r.release());
       preflight.settings(r.release()); // an unknown rule id in spec.policy.exclude stalls before anything else
       r.planned(planner.plan(r.release()), drift.ignoreRules(r.release()));
+      List<Notice> notices = new ArrayList<>();
       for (int actions = 0; actions < MAX_ACTIONS; actions++) {
         r.history(records.history(r.desired().namespace(), r.desired().releaseName()));
-        Classification classification = ReleaseClassifier.classify(new ReleaseFacts(r.release(), r.desired(),
-            r.history(), instance, clock.instant()));
+        Classification classification = r.classified(ReleaseClassifier.classify(new ReleaseFacts(r.release(),
+            r.desired(), r.history(), instance, clock.instant())));
         if (classification.state() == ReleaseState.IN_SYNC) {
           LOG.debug("The release is {}", classification);
         } else {
@@ -165,8 +170,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         }
         Outcome outcome = actionFor(classification.state()).act(r, classification);
         if (outcome.step() != Outcome.Step.CONTINUE) {
-          return outcome;
+          return outcome.withNotices(notices);
         }
+        notices.addAll(outcome.notices());
       }
       throw new IllegalStateException("no state reached after " + MAX_ACTIONS + " actions");
     } catch (ReconcileFailure failure) {
@@ -177,6 +183,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private Action actionFor(ReleaseState state) {
     return switch (state) {
       case SUSPENDED -> suspend;
+      case RESET_REQUESTED -> resetRetries;
+      case UPGRADE_FORCED -> upgrade;
       case ROLLBACK_REQUESTED -> rollBack;
       case PENDING_ABANDONED -> unlock;
       case PENDING_LOCKED -> waitForLock;
@@ -201,6 +209,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     ReconcileFailure failure = outcome.failure();
     if (status == null && failure != null) {
       status = statuses.failed(r.release(), failure, outcome.helmFailed());
+    }
+    Optional<String> requested = DayTwoRequests.reconcilePending(r.release());
+    if (requested.isPresent()) {
+      status = statuses.reconcileAnswered(r.release(), status, requested.get());
+      events.record(r.release(), Notice.normal(Reasons.RECONCILE_REQUESTED, "Reconciled on request ("
+          + DayTwoRequests.RECONCILE + "=" + requested.get() + "): " + (r.classification() != null
+          ? "the release is " + r.classification() : "it stopped at " + failure.reason()) + "."));
     }
     if (status != null) {
       r.write(status);
