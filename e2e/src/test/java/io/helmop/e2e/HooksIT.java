@@ -75,9 +75,9 @@ class HooksIT extends OperatorTest {
 
       HelmRelease upgraded = get(cluster, ns, "ledger");
       assertThat(condition(upgraded, "PolicyCompliant").orElseThrow().getStatus()).isEqualTo("True");
-      // the hook check ran (PolicyCompliant=True above), and no Event warned of a hook without a deadline
+      // the rules ran (PolicyCompliant=True above), and no Event reported a violation
       assertThat(awaitEvents(ns, "ledger", "InstallSucceeded", "UpgradeSucceeded")).extracting(Event::getReason)
-          .doesNotContain("HookWithoutDeadline");
+          .doesNotContain("RulesViolated");
     }
   }
 
@@ -90,11 +90,11 @@ class HooksIT extends OperatorTest {
     HelmRelease released = get(cluster, ns, "ledger");
     var policy = condition(released, "PolicyCompliant").orElseThrow();
     assertThat(policy.getStatus()).isEqualTo("False");
-    assertThat(policy.getReason()).isEqualTo("HookWithoutDeadline");
+    assertThat(policy.getReason()).isEqualTo("RulesViolated");
     assertThat(policy.getMessage()).contains("hook Job ledger-service-migration-1")
         .contains("activeDeadlineSeconds").doesNotContain("cache-warmup");
-    assertThat(awaitEvents(ns, "ledger", "HookWithoutDeadline"))
-        .filteredOn(e -> "HookWithoutDeadline".equals(e.getReason()))
+    assertThat(awaitEvents(ns, "ledger", "RulesViolated"))
+        .filteredOn(e -> "RulesViolated".equals(e.getReason()))
         .singleElement().satisfies(e -> {
           assertThat(e.getType()).isEqualTo("Warning");
           assertThat(e.getMessage()).contains("ledger-service-migration-1");

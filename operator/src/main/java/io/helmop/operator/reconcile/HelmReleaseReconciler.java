@@ -10,9 +10,9 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.drift.SelfHeal;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.Planner;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
@@ -56,6 +56,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private static final Logger LOG = LoggerFactory.getLogger(HelmReleaseReconciler.class);
 
   private final Planner planner;
+  private final Preflight preflight;
   private final ReleaseRecords records;
   private final StatusFactory statuses;
   private final EventRecorder events;
@@ -81,13 +82,15 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final Uninstall uninstall;
 
   /**
+   * @param preflight the checks before every install and upgrade (render, schema, lint, policy, dry run)
    * @param instance this operator process (host name and a random id): a pending revision that status says
    *     another process started was abandoned by it
    */
-  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, StatusFactory statuses,
-      EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift,
-      ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
     this.planner = planner;
+    this.preflight = preflight;
     this.records = records;
     this.statuses = statuses;
     this.events = events;
@@ -101,8 +104,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     Remediation remediation = new Remediation(clock, instance);
     Releaser releaser = new Releaser(helm, records, drift);
     ReleaseGate gate = new ReleaseGate(settleWindow);
-    Preflight preflight = new Preflight(helm);
-    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses);
+    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);
     this.suspend = new Suspend(statuses);
     this.resetRetries = new ResetRetries(statuses);
     this.rollBack = new RollBack(helm, records, remediation, statuses, workDir, clock);
@@ -154,6 +156,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       Dependencies dependencies = r.dependencies();
       dependencies.validate(r.release());
       dependencies.checkNoCycle(r.release());
+      preflight.settings(r.release()); // an unknown rule id in spec.policy.exclude stalls before anything else
       r.planned(planner.plan(r.release()), drift.ignoreRules(r.release()));
       List<Notice> notices = new ArrayList<>();
       for (int actions = 0; actions < MAX_ACTIONS; actions++) {

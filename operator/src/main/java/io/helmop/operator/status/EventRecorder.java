@@ -13,6 +13,11 @@ import org.slf4j.LoggerFactory;
 public class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   static final String COMPONENT = "helmop";
+  /**
+   * Longer than a condition's message: an Event carries every finding of a failed preflight, where the
+   * condition has the first ones. The core/v1 Event API sets no limit of its own.
+   */
+  static final int MAX_MESSAGE = 16 * 1024;
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -53,7 +58,7 @@ public class EventRecorder {
             .build())
         .withType(type)
         .withReason(reason)
-        .withMessage(Conditions.trim(message))
+        .withMessage(Conditions.trim(message, MAX_MESSAGE))
         .withFirstTimestamp(now)
         .withLastTimestamp(now)
         .withCount(1)
