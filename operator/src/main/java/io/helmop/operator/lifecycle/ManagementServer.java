@@ -32,6 +32,8 @@ public final class ManagementServer implements AutoCloseable {
   /** What a probe answers: 200 with the message when ok, else 503. */
   public record Check(boolean ok, String message) {}
 
+  private record Endpoints(ListenAddress address, Map<String, HttpHandler> handlers, String flag) {}
+
   private final List<HttpServer> servers;
   private final ExecutorService executor;
   private final Map<String, InetSocketAddress> bound;
@@ -49,16 +51,23 @@ public final class ManagementServer implements AutoCloseable {
    */
   public static ManagementServer start(ListenAddress healthAddress, ListenAddress metricsAddress,
       Supplier<Check> live, Supplier<Check> ready, Supplier<String> metrics) {
-    Map<ListenAddress, Map<String, HttpHandler>> byAddress = new LinkedHashMap<>();
-    Map<ListenAddress, String> flags = new LinkedHashMap<>();
+    // one server when both name the same port; port 0 means a free port each
+    boolean shared = healthAddress.equals(metricsAddress) && healthAddress.port() != 0;
+    List<Endpoints> groups = new ArrayList<>();
     if (!healthAddress.isOff()) {
-      byAddress.computeIfAbsent(healthAddress, a -> new LinkedHashMap<>()).put("/healthz", probe(live));
-      byAddress.get(healthAddress).put("/readyz", probe(ready));
-      flags.put(healthAddress, "--health-address (HELMOP_HEALTH_ADDRESS)");
+      Endpoints health = new Endpoints(healthAddress, new LinkedHashMap<>(),
+          shared ? "--health-address and --metrics-address" : "--health-address (HELMOP_HEALTH_ADDRESS)");
+      health.handlers().put("/healthz", probe(live));
+      health.handlers().put("/readyz", probe(ready));
+      groups.add(health);
     }
     if (!metricsAddress.isOff()) {
-      byAddress.computeIfAbsent(metricsAddress, a -> new LinkedHashMap<>()).put("/metrics", text(metrics));
-      flags.merge(metricsAddress, "--metrics-address (HELMOP_METRICS_ADDRESS)", (a, b) -> a + " and " + b);
+      if (shared) {
+        groups.get(0).handlers().put("/metrics", text(metrics));
+      } else {
+        groups.add(new Endpoints(metricsAddress, new LinkedHashMap<>(Map.of("/metrics", text(metrics))),
+            "--metrics-address (HELMOP_METRICS_ADDRESS)"));
+      }
     }
     ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
       Thread thread = new Thread(runnable, "helmop-http");
@@ -67,24 +76,25 @@ public final class ManagementServer implements AutoCloseable {
     });
     List<HttpServer> servers = new ArrayList<>();
     Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
-    byAddress.forEach((address, handlers) -> {
+    for (Endpoints group : groups) {
+      String paths = String.join(", ", group.handlers().keySet());
       try {
-        HttpServer server = HttpServer.create(address.socketAddress(), 16);
-        handlers.forEach(server::createContext);
+        HttpServer server = HttpServer.create(group.address().socketAddress(), 16);
+        group.handlers().forEach(server::createContext);
         server.setExecutor(executor);
         server.start();
         servers.add(server);
-        handlers.keySet().forEach(path -> bound.put(path, server.getAddress()));
-        LOG.info("Serving {} on {}", String.join(", ", handlers.keySet()), printable(server.getAddress()));
+        group.handlers().keySet().forEach(path -> bound.put(path, server.getAddress()));
+        LOG.info("Serving {} on {}", paths, printable(server.getAddress()));
       } catch (BindException e) {
         LOG.error("Cannot serve {} on {}: {}. Another process uses that port: choose a free one with {}, or "
-            + "\"off\". helmop goes on reconciling without these endpoints.", String.join(", ", handlers.keySet()),
-            address, e.getMessage(), flags.get(address));
+            + "\"off\". helmop goes on reconciling without these endpoints.", paths, group.address(), e.getMessage(),
+            group.flag());
       } catch (IOException | RuntimeException e) {
-        LOG.error("Cannot serve {} on {}: {}. Check {}. helmop goes on reconciling without these endpoints.",
-            String.join(", ", handlers.keySet()), address, e.getMessage(), flags.get(address));
+        LOG.error("Cannot serve {} on {}: {}. Check {}. helmop goes on reconciling without these endpoints.", paths,
+            group.address(), e.getMessage(), group.flag());
       }
-    });
+    }
     return new ManagementServer(servers, executor, bound);
   }
 
