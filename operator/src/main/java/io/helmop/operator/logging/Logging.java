@@ -9,12 +9,12 @@ import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies --log-format and --log-level: logback.xml reads HELMOP_LOG_FORMAT and HELMOP_LOG_LEVEL, from the
- * environment when logback first starts, and from the flags once they are parsed (this reloads it with them).
+ * Applies --log-format and --log-level (or HELMOP_LOG_FORMAT and HELMOP_LOG_LEVEL, which picocli reads for them):
+ * reloads logback.xml with both as context properties. Until then logback logs text at INFO.
  */
 public final class Logging {
-  static final String FORMAT = "HELMOP_LOG_FORMAT";
-  static final String LEVEL = "HELMOP_LOG_LEVEL";
+  static final String FORMAT = "helmop.log.format";
+  static final String LEVEL = "helmop.log.level";
 
   private Logging() {}
 
