@@ -50,7 +50,8 @@ class OperationsIT extends OperatorTest {
     operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_FORMAT", "json"),
         "--health-address", "127.0.0.1:" + healthPort, "--metrics-address", "127.0.0.1:" + metricsPort,
         "--lease-namespace", leaseNamespace); // a Lease of its own: it leads at once
-    await().atMost(Duration.ofMinutes(1)).until(() -> http(healthPort, "/readyz").statusCode() == 200);
+    await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
+        .until(() -> http(healthPort, "/readyz").statusCode() == 200);
   }
 
   @Test
@@ -93,7 +94,8 @@ class OperationsIT extends OperatorTest {
           && "1".equals(cluster.kubectl("get", "deployment/web", "-n", ns, "-o", "jsonpath={.spec.replicas}")
               .orFail().output().strip()));
     }
-    assertThat(metric(scrape(), "helmop_drift_detected_total")).isGreaterThan(metric(after, "helmop_drift_detected_total"));
+    assertThat(metric(scrape(), "helmop_drift_detected_total"))
+        .isGreaterThan(metric(after, "helmop_drift_detected_total"));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(ns, "web"))
         .filteredOn(e -> e.getReason().equals("DriftCorrected")).singleElement()
         .satisfies(e -> assertThat(e.getCount()).isEqualTo(3)));

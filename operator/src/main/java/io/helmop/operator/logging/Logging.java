@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies --log-format and --log-level (or HELMOP_LOG_FORMAT and HELMOP_LOG_LEVEL, which picocli reads for them):
- * reloads logback.xml with both as context properties. Until then logback logs text at INFO.
+ * reloads logback.xml with both as context properties, and adds {@link ExpectedFailureFilter} (in code: logback.xml
+ * is also read while the operator compiles, by JOSDK's annotation processor, before the filter class exists).
+ * Until then logback logs text at INFO.
  */
 public final class Logging {
   static final String FORMAT = "helmop.log.format";
@@ -33,6 +35,7 @@ public final class Logging {
     configurator.setContext(context);
     try {
       configurator.doConfigure(config);
+      context.addTurboFilter(new ExpectedFailureFilter());
     } catch (JoranException e) {
       throw new IllegalStateException("Could not configure logging from " + config + ": " + e.getMessage(), e);
     }
