@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * Two operator processes on one Lease: one acts, the other stands by (and is Ready, so a rolling update goes on).
  * SIGKILL of the leader in the middle of an upgrade: the standby takes over once the Lease expires, unlocks the
  * revision the dead leader left pending and converges; Helm's history never has two deployed revisions. A third
- * process without leader election refuses to start beside them. Prints the failover times.
+ * process without leader election refuses to start beside them; a graceful stop hands the Lease over; a leader
+ * that finds its Lease taken stops at once. Prints the failover times.
  */
 class LeaderElectionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -106,7 +107,19 @@ class LeaderElectionIT {
           + "15 s, retry period 2 s); converged %d ms after the kill; graceful stop -> next leader in %d ms%n",
           Duration.between(killed, tookOver).toMillis(), Duration.between(killed, converged).toMillis(),
           Duration.between(stopped, handedOver).toMillis());
-      cluster.deleteTestNamespaces(); // while an operator runs, so the release is uninstalled
+      cluster.kubectl("delete", "helmrelease", "ledger", "-n", ns, "--timeout=120s").orFail(); // uninstalled by it
+
+      // a leader that finds the Lease held by another (it could not renew in time) stops acting at once
+      cluster.client().leases().inNamespace(ns).withName("helmop-leader").edit(lease -> {
+        lease.getSpec().setHolderIdentity("intruder");
+        lease.getSpec().setLeaseDurationSeconds(60);
+        lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        return lease;
+      });
+      await().atMost(Duration.ofMinutes(1)).until(() -> !third.isAlive());
+      assertThat(third.exitCode()).isEqualTo(1);
+      assertThat(third.log()).contains("lost the Lease " + ns + "/helmop-leader", "it stops now");
+      cluster.deleteTestNamespaces();
     } finally {
       processes.forEach(OperatorProcess::close);
       processes.forEach(p -> System.out.println("operator log: " + p.logFile()));
