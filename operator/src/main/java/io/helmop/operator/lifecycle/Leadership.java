@@ -115,7 +115,7 @@ public final class Leadership {
 
   private void newLeader(String holder) {
     leader.set(holder);
-    if (holder != null && !holder.isEmpty() && !holder.equals(identity)) {
+    if (holder != null && !holder.isEmpty() && !holder.equals(identity) && !leading.get()) {
       LOG.info("Standing by: the Lease {}/{} is held by {}", namespace, settings.name(), holder);
     }
   }
@@ -130,9 +130,9 @@ public final class Leadership {
     if (stopping.get() || !wasLeading) {
       return;
     }
-    LOG.error("This process ({}) lost the Lease {}/{} (it could not renew it within {}): it stops now, before "
+    LOG.error("This process ({}) lost the Lease {}/{} (not renewed within {}, or taken over): it stops now, before "
         + "another replica takes over; Kubernetes restarts it as a standby", identity, namespace, settings.name(),
-        settings.renewDeadline());
+        settings.renewDeadline().toSeconds() + "s");
     try {
       onLost.run();
     } finally {
