@@ -41,6 +41,24 @@ public class HelmReleaseStatus {
       + "helmop.io/rollback-to) instead of what the spec describes; cleared when the spec or values change.")
   private RollbackStatus rollback;
 
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/requestedAt that helmop last answered "
+      + "(a reconcile on request).")
+  private String lastHandledReconcileAt;
+
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/forceAt that helmop last answered with an "
+      + "upgrade (forced even though nothing changed).")
+  private String lastHandledForceAt;
+
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/resetAt that helmop last answered by "
+      + "resetting the count of failed attempts.")
+  private String lastHandledResetAt;
+
+  public String getLastHandledReconcileAt() { return lastHandledReconcileAt; }
+  public void setLastHandledReconcileAt(String value) { this.lastHandledReconcileAt = value; }
+  public String getLastHandledForceAt() { return lastHandledForceAt; }
+  public void setLastHandledForceAt(String value) { this.lastHandledForceAt = value; }
+  public String getLastHandledResetAt() { return lastHandledResetAt; }
+  public void setLastHandledResetAt(String value) { this.lastHandledResetAt = value; }
   public LastAttempt getLastAttempt() { return lastAttempt; }
   public void setLastAttempt(LastAttempt lastAttempt) { this.lastAttempt = lastAttempt; }
   public RollbackStatus getRollback() { return rollback; }

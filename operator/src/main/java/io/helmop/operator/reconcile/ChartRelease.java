@@ -1,11 +1,14 @@
 package io.helmop.operator.reconcile;
 
+import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
+import io.helmop.operator.status.Notice;
+import io.helmop.operator.status.Reasons;
 import io.helmop.operator.status.StatusFactory;
 import java.util.List;
 import java.util.Optional;
@@ -67,12 +70,20 @@ final class ChartRelease implements Action {
       preflight.check(desired);
       String message = plan.describe(desired, history) + " (the release is " + c + ")";
       LOG.info(message);
-      r.write(statuses.progressing(r.release(), message, remediation.start(r.release(), desired,
-          Remediation.action(history), Remediation.nextRevision(history))));
-      r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
-      return checkDrift.afterRelease(r, r.history().get(0));
+      HelmReleaseStatus progressing = statuses.progressing(r.release(), message, remediation.start(r.release(),
+          desired, Remediation.action(history), Remediation.nextRevision(history)));
+      Optional<String> force = DayTwoRequests.forcePending(r.release()); // any Helm release answers it
+      r.write(force.map(token -> statuses.forcing(progressing, token)).orElse(progressing));
+      List<Notice> forced = force.map(token -> List.of(Notice.normal(Reasons.UPGRADE_FORCED, "Upgrading on request ("
+          + DayTwoRequests.FORCE + "=" + token + ") although nothing changed."))).orElse(List.of());
+      try {
+        r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
+      } catch (ReconcileFailure failure) {
+        return Outcome.of(failure, Releaser.isHelmFailure(failure), Optional.empty()).withNotices(forced);
+      }
+      return checkDrift.afterRelease(r, r.history().get(0)).withNotices(forced);
     } catch (ReconcileFailure failure) {
-      return Outcome.of(failure, Releaser.isHelmFailure(failure), Optional.empty());
+      return Outcome.of(failure);
     }
   }
 

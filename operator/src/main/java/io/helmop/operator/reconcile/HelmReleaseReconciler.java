@@ -35,7 +35,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final HelmopMetrics metrics;
 
   private final Suspend suspend;
+  private final ResetRetries resetRetries;
   private final RollBack rollBack;
   private final Unlock unlock;
   private final WaitForLock waitForLock;
@@ -112,6 +115,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     Preflight preflight = new Preflight(helm);
     this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses);
     this.suspend = new Suspend(statuses);
+    this.resetRetries = new ResetRetries(statuses);
     this.rollBack = new RollBack(helm, records, remediation, statuses, workDir, clock);
     this.unlock = new Unlock(records);
     this.waitForLock = new WaitForLock(clock);
@@ -154,8 +158,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private Outcome decideAndAct(Reconciliation r) {
     if (Boolean.TRUE.equals(r.release().getSpec().getSuspend())) {
-      return suspend.act(r, ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
-          clock.instant())));
+      return suspend.act(r, r.classified(ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
+          clock.instant()))));
     }
     references.follow(r.release()); // before composing: a missing ConfigMap's creation must wake the release
     try {
@@ -163,10 +167,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       dependencies.validate(r.release());
       dependencies.checkNoCycle(r.release());
       r.planned(planner.plan(r.release()), drift.ignoreRules(r.release()));
+      List<Notice> notices = new ArrayList<>();
       for (int actions = 0; actions < MAX_ACTIONS; actions++) {
         r.history(records.history(r.desired().namespace(), r.desired().releaseName()));
-        Classification classification = ReleaseClassifier.classify(new ReleaseFacts(r.release(), r.desired(),
-            r.history(), instance, clock.instant()));
+        Classification classification = r.classified(ReleaseClassifier.classify(new ReleaseFacts(r.release(),
+            r.desired(), r.history(), instance, clock.instant())));
         if (classification.state() == ReleaseState.IN_SYNC) {
           LOG.debug("The release is {}", classification);
         } else {
@@ -174,8 +179,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         }
         Outcome outcome = actionFor(classification.state()).act(r, classification);
         if (outcome.step() != Outcome.Step.CONTINUE) {
-          return outcome;
+          return outcome.withNotices(notices);
         }
+        notices.addAll(outcome.notices());
       }
       throw new IllegalStateException("no state reached after " + MAX_ACTIONS + " actions");
     } catch (ReconcileFailure failure) {
@@ -186,6 +192,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private Action actionFor(ReleaseState state) {
     return switch (state) {
       case SUSPENDED -> suspend;
+      case RESET_REQUESTED -> resetRetries;
+      case UPGRADE_FORCED -> upgrade;
       case ROLLBACK_REQUESTED -> rollBack;
       case PENDING_ABANDONED -> unlock;
       case PENDING_LOCKED -> waitForLock;
@@ -210,6 +218,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     ReconcileFailure failure = outcome.failure();
     if (status == null && failure != null) {
       status = statuses.failed(r.release(), failure, outcome.helmFailed());
+    }
+    Optional<String> requested = DayTwoRequests.reconcilePending(r.release());
+    if (requested.isPresent()) {
+      status = statuses.reconcileAnswered(r.release(), status, requested.get());
+      events.record(r.release(), Notice.normal(Reasons.RECONCILE_REQUESTED, "Reconciled on request ("
+          + DayTwoRequests.RECONCILE + "=" + requested.get() + "): " + (r.classification() != null
+          ? "the release is " + r.classification() : "it stopped at " + failure.reason()) + "."));
     }
     if (status != null) {
       r.write(status);

@@ -18,6 +18,11 @@ public final class Reasons {
   public static final String ROLLED_BACK = "RolledBack";
   public static final String ROLLBACK_SUCCEEDED = "RollbackSucceeded";
 
+  // day-2 requests (annotations reconcile.helmop.io/*)
+  public static final String RECONCILE_REQUESTED = "ReconcileRequested";
+  public static final String UPGRADE_FORCED = "UpgradeForced";
+  public static final String RETRIES_RESET = "RetriesReset";
+
   // helmop is working on it
   public static final String PROGRESSING = "Progressing";
   public static final String PROGRESSING_WITH_RETRY = "ProgressingWithRetry";

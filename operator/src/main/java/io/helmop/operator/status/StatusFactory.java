@@ -210,6 +210,30 @@ public class StatusFactory {
     return status;
   }
 
+  /** The count of failed attempts starts again, on request (annotation reconcile.helmop.io/resetAt=token). */
+  public HelmReleaseStatus retriesReset(HelmRelease release, String token) {
+    HelmReleaseStatus status = copy(release);
+    if (status.getLastAttempt() != null) {
+      status.getLastAttempt().setFailures(0);
+    }
+    status.setLastHandledResetAt(token);
+    return status;
+  }
+
+  /** {@code status} (or, when the reconcile has none to write, the current one) answering a reconcile request. */
+  public HelmReleaseStatus reconcileAnswered(HelmRelease release, HelmReleaseStatus status, String token) {
+    HelmReleaseStatus answered = status == null ? copy(release) : copy(status);
+    answered.setLastHandledReconcileAt(token);
+    return answered;
+  }
+
+  /** "Progressing", answering a forced upgrade request (annotation reconcile.helmop.io/forceAt=token) too. */
+  public HelmReleaseStatus forcing(HelmReleaseStatus progressing, String token) {
+    HelmReleaseStatus status = copy(progressing);
+    status.setLastHandledForceAt(token);
+    return status;
+  }
+
   public HelmReleaseStatus suspended(HelmRelease release) {
     HelmReleaseStatus status = copy(release);
     set(release, status, Conditions.RECONCILING, Conditions.FALSE, Reasons.SUSPENDED,
