@@ -10,6 +10,7 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.drift.SelfHeal;
+import io.helmop.operator.metrics.HelmopMetrics;
 import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.Planner;
@@ -66,6 +67,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final ManagedObjectWatcher managedObjects;
   private final Clock clock;
   private final String instance;
+  private final HelmopMetrics metrics;
 
   private final Suspend suspend;
   private final ResetRetries resetRetries;
@@ -89,6 +91,15 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
       StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
       DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
+    this(planner, records, helm, preflight, statuses, events, settleWindow, references, drift, managedObjects,
+        workDir, clock, instance, HelmopMetrics.none());
+  }
+
+  /** @param metrics counts what reconciles report (drift, dependency waits) and watches the releases' conditions */
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
+      HelmopMetrics metrics) {
     this.planner = planner;
     this.preflight = preflight;
     this.records = records;
@@ -100,6 +111,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.managedObjects = managedObjects;
     this.clock = clock;
     this.instance = instance;
+    this.metrics = metrics;
 
     Remediation remediation = new Remediation(clock, instance);
     Releaser releaser = new Releaser(helm, records, drift);
@@ -124,6 +136,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   @Override
   public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
+    metrics.watchReleases(() -> context.getPrimaryCache().list());
     return List.of(DependencyEventSource.create(context), references.eventSource(), managedObjects.eventSource());
   }
 
@@ -229,9 +242,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         LOG.warn("{}: {}", failure.reason(), failure.getMessage());
       }
       events.record(r.release(), new Notice(!waiting, failure.reason(), failure.getMessage(), true));
+    } else if (failure != null) { // reported when it began (JOSDK's own log line of it is filtered out)
+      LOG.debug("Still {}: {}", failure.reason(), failure.getMessage());
     }
     outcome.notices().stream().filter(notice -> notice.always() || newSituation)
         .forEach(notice -> events.record(r.release(), notice));
+    metrics.reported(failure, outcome.notices());
   }
 
   @Override
