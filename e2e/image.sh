@@ -150,9 +150,9 @@ run() {
 	local config
 	config="$(rootfs "$dir")"
 	local entrypoint user env
-	entrypoint="$(sed -n 's/^Entrypoint=//p' <<<"$config" | python3 -c 'import json,sys; print(' '.join(json.load(sys.stdin)))')"
+	entrypoint="$(sed -n 's/^Entrypoint=//p' <<<"$config" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)))')"
 	user="$(sed -n 's/^User=//p' <<<"$config")"
-	env="$(sed -n 's/^Env=//p' <<<"$config" | python3 -c 'import json,sys; print(' '.join(json.load(sys.stdin)))')"
+	env="$(sed -n 's/^Env=//p' <<<"$config" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)))')"
 	log "running $entrypoint $* as $user in $dir"
 	local -a command extra=()
 	if [[ -n "${IMAGE_ENV_FILE:-}" ]]; then
