@@ -114,6 +114,7 @@ rootfs() {
 	local dir="${1:?usage: e2e/image.sh rootfs DIR}"
 	[[ -f "$IMAGE_TAR" ]] || die "$IMAGE_TAR is missing: run e2e/image.sh build"
 	mkdir -p "$dir"
+	chmod 755 "$dir" # the root of the container's file system: its user must be able to enter it
 	python3 - "$IMAGE_TAR" "$dir" <<'EOF'
 import gzip, io, json, sys, tarfile
 image, dest = sys.argv[1], sys.argv[2]
