@@ -35,14 +35,16 @@ import org.junit.jupiter.api.Test;
  * <p>{@code -Dhelmop.argocd.capture=true} rewrites testdata/ and health_test.yaml from the live objects (their
  * `kubectl get -o yaml`), after checking each verdict.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class ArgoCdHealthIT extends OperatorTest {
+  static ChartRepository repository;
   private static final Path CHECK = LocalCluster.repoRoot().resolve("argocd/helmop.io/HelmRelease");
   private static final boolean CAPTURE = Boolean.getBoolean("helmop.argocd.capture");
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0")
         .publish(chart("toggle", """
             apiVersion: v1
@@ -97,7 +99,7 @@ class ArgoCdHealthIT extends OperatorTest {
    */
   @Test
   void liveHelmReleasesGetTheHealthTheirStateMeans() throws IOException {
-    String ns = cluster.createNamespace("argocd");
+    String ns = namespace("argocd");
     String repo = repository.url();
     Map<String, Case> cases = new LinkedHashMap<>();
     // applied at once; each is captured when helmop has brought it into its state
@@ -150,7 +152,7 @@ class ArgoCdHealthIT extends OperatorTest {
         "{\"spec\":{\"values\":{\"replicaCount\":2}}}").orFail();
     captured.put("progressing-new-generation", cluster.kubectl("get", "helmrelease", "hello", "-n", ns, "-o",
         "yaml").orFail().output());
-    operator = OperatorProcess.start(cluster, Map.of());
+    operator = OperatorProcess.shared(cluster); // started again
 
     Map<String, String> expected = new LinkedHashMap<>();
     cases.values().forEach(c -> expected.put(c.fixture(), c.health()));
