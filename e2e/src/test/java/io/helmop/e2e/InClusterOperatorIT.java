@@ -262,9 +262,9 @@ class InClusterOperatorIT {
       }
     }
     assertThat(env).containsEntry("HELMOP_NAMESPACES", ns).containsKey("JAVA_TOOL_OPTIONS")
-        .containsKeys("HELMOP_HEALTH_PORT", "HELMOP_METRICS_PORT", "HELMOP_LEADER_ELECTION", "POD_NAMESPACE");
-    env.put("HELMOP_HEALTH_PORT", Integer.toString(freePort()));
-    env.put("HELMOP_METRICS_PORT", Integer.toString(freePort()));
+        .containsKeys("HELMOP_HEALTH_ADDRESS", "HELMOP_METRICS_ADDRESS", "HELMOP_LEADER_ELECTION", "POD_NAMESPACE");
+    env.put("HELMOP_HEALTH_ADDRESS", "127.0.0.1:" + freePort());
+    env.put("HELMOP_METRICS_ADDRESS", "127.0.0.1:" + freePort());
     URI server = URI.create(cluster.client().getMasterUrl().toString());
     env.put("KUBERNETES_SERVICE_HOST", server.getHost());
     env.put("KUBERNETES_SERVICE_PORT", Integer.toString(server.getPort()));

@@ -110,8 +110,8 @@ class OperatorChartIT {
     assertThat(operator.getSecurityContext().getRunAsNonRoot()).isTrue();
     Map<String, EnvVar> env = new java.util.HashMap<>();
     operator.getEnv().forEach(var -> env.put(var.getName(), var));
-    assertThat(env.get("HELMOP_HEALTH_PORT").getValue()).isEqualTo("8081");
-    assertThat(env.get("HELMOP_METRICS_PORT").getValue()).isEqualTo("8080");
+    assertThat(env.get("HELMOP_HEALTH_ADDRESS").getValue()).isEqualTo(":8081");
+    assertThat(env.get("HELMOP_METRICS_ADDRESS").getValue()).isEqualTo(":8080");
     assertThat(env.get("HELMOP_LEADER_ELECTION").getValue()).isEqualTo("true");
     assertThat(env.get("HELMOP_LEASE_NAME").getValue()).isEqualTo("helmop-chart-it");
     assertThat(env.get("HELMOP_LEASE_NAMESPACE").getValue()).isEqualTo(namespace);

@@ -3,12 +3,25 @@ package io.helmop.operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.helmop.operator.config.HelmKubeconfig;
+import io.helmop.operator.config.LeaseSettings;
+import io.helmop.operator.config.OperationsOptions;
 import io.helmop.operator.config.OperatorConfig;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
+import io.helmop.operator.lifecycle.Leadership;
+import io.helmop.operator.lifecycle.ManagementServer;
 import io.helmop.operator.lifecycle.SignalHandlers;
+import io.helmop.operator.policy.CheckCommand;
+import io.helmop.operator.policy.ClusterVersion;
+import io.helmop.operator.policy.Preflight;
+import io.helmop.operator.policy.ServerDryRun;
+import io.helmop.operator.logging.Logging;
+import io.helmop.operator.metrics.HelmopMetrics;
+import io.helmop.operator.metrics.JosdkMetrics;
+import io.helmop.operator.metrics.MeteredHelmEngine;
+import io.helmop.operator.metrics.PrometheusEndpoint;
 import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
@@ -27,19 +40,29 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
-/** Starts helmop: wires the reconcile steps together and runs the operator until SIGTERM. */
+/**
+ * Starts helmop: wires the reconcile steps together and runs the operator until SIGTERM. `helmop check CHART`
+ * runs the preflight checks on a chart without a cluster ({@link CheckCommand}).
+ */
 @CommandLine.Command(name = "helmop", mixinStandardHelpOptions = true, version = "helmop 0.1.0",
     description = "Reconciles HelmRelease resources (helmop.io/v1alpha1) into Helm releases.%n"
-        + "Reaches the cluster through KUBECONFIG, ~/.kube/config, or the pod's service account.")
+        + "Reaches the cluster through KUBECONFIG, ~/.kube/config, or the pod's service account.",
+    subcommands = CheckCommand.class)
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Mixin
   OperatorConfig.Options options = new OperatorConfig.Options();
+
+  @CommandLine.Mixin
+  OperationsOptions operations = new OperationsOptions();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -48,37 +71,72 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OperatorConfig config = options.toConfig();
+    LeaseSettings leaseSettings = operations.lease();
+    Logging.apply(operations.log());
     // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
     SignalHandlers signals = SignalHandlers.captureJvmHandlers();
     Clock clock = Clock.systemUTC();
     KubernetesClient client = new KubernetesClientBuilder().build();
     HelmKubeconfig kubeconfig = HelmKubeconfig.detect();
+    // one id per process: a pending Helm revision that status says another process started was abandoned by it;
+    // the same id holds the Lease
+    String instance = config.instanceName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    var leadership = new Leadership(leaseSettings, Leadership.namespace(leaseSettings, client), instance, clock);
+    if (!leadership.enabled()) {
+      var holder = leadership.liveHolderOtherThanThis(client);
+      if (holder.isPresent()) {
+        LOG.error("Another helmop process ({}) holds the Lease {} and acts on HelmReleases: a second one without "
+            + "leader election would act beside it and corrupt Helm's history. Start this one with leader election "
+            + "(the default: drop --leader-election=false / HELMOP_LEADER_ELECTION=false) to stand by, or stop the "
+            + "other one first.", holder.get(), leadership.leaseDescription());
+        client.close();
+        return 1;
+      }
+      LOG.warn("Leader election is off (--leader-election=false): run exactly one helmop process on this cluster; "
+          + "two acting at once corrupt Helm's history");
+    }
 
+    var prometheus = new PrometheusEndpoint();
+    var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
-    var helm = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
+    var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
         config.helmProcesses());
+    metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
+    var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
     var charts = new HelmRepositoryClient(chartCache, clock);
     var ociCharts = new OciRegistryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
     var references = new ReferenceWatcher(client);
-    // one id per process: a pending Helm revision that status says another process started was abandoned by it
-    String instance = config.instanceName() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     var statuses = new StatusFactory(clock, instance);
     var events = new EventRecorder(client, clock, config.instanceName());
     var managedObjects = new ManagedObjectWatcher(client);
-    var drift = new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock);
+    var kinds = new KindCatalog(client, clock);
+    var drift = new DriftCheck(client, kinds, managedObjects, clock);
+    var preflight = new Preflight(helm, new ServerDryRun(client, kinds), new ClusterVersion(client, clock),
+        config.policyMode());
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
-        records, helm, statuses, events, new SettleWindow(config.dependencySettle(), clock), references, drift,
-        managedObjects, workDir, clock, instance);
+        records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
+        drift, managedObjects, workDir, clock, instance, metrics);
 
-    Operator operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withConcurrentReconciliationThreads(config.concurrency())
-        .withReconciliationTerminationTimeout(config.shutdownTimeout())
-        .withCloseClientOnStop(true));
+    // JOSDK's default pool, made here so that its queue can be measured
+    var reconcileThreads = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0L,
+        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+    metrics.watchReconcileQueue(reconcileThreads);
+    metrics.watchLeadership(leadership::isLeader);
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withConcurrentReconciliationThreads(config.concurrency())
+          .withExecutorService(reconcileThreads)
+          .withMetrics(new JosdkMetrics(prometheus.registry()))
+          .withReconciliationTerminationTimeout(config.shutdownTimeout())
+          .withCloseClientOnStop(false); // closed below, once the Lease is handed back
+      if (leadership.enabled()) {
+        o.withLeaderElectionConfiguration(leadership.josdkConfiguration());
+      }
+    });
     operator.register(reconciler, c -> {
       c.withRetry(new GenericRetry()
           .setInitialInterval(config.retryInitialInterval().toMillis())
@@ -91,20 +149,47 @@ public final class Main implements Callable<Integer> {
         c.settingNamespaces(config.namespaces());
       }
     });
+    var endpoints = ManagementServer.start(operations.health(), operations.metrics(),
+        () -> new ManagementServer.Check(true, "ok"),
+        () -> readiness(operator, leadership),
+        prometheus::scrape);
+    leadership.onLost(helmProcesses::close);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("helmop is stopping (signal received)");
+      leadership.stopping();
       operator.stop();
-      helm.close();
+      helmProcesses.close();
       references.close();
       managedObjects.close();
+      leadership.release(client);
+      client.close();
+      endpoints.close();
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 
-    LOG.info("helmop starting: instance={}, namespaces={}, kubeconfig for Helm={}, cache={}", instance,
-        config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir());
+    LOG.info("helmop starting: instance={}, namespaces={}, kubeconfig for Helm={}, cache={}, leader election={}",
+        instance, config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir(),
+        leadership.enabled() ? "Lease " + leadership.leaseDescription() : "off");
     operator.start();
-    LOG.info("helmop started");
+    LOG.info("helmop started: {}", leadership.describe());
     Thread.currentThread().join(); // the operator runs on its own threads until the JVM is told to stop
     return 0;
+  }
+
+  /**
+   * Ready once the informers have synced and stay healthy, on the leader and on a standby alike: a standby with
+   * warm caches is what a rolling update waits for, and it takes over within a lease duration. The body says
+   * which one this process is.
+   */
+  static ManagementServer.Check readiness(Operator operator, Leadership leadership) {
+    var runtime = operator.getRuntimeInfo();
+    if (!runtime.isStarted()) {
+      return new ManagementServer.Check(false, "starting: the informers have not synced yet");
+    }
+    if (!runtime.allEventSourcesAreHealthy()) {
+      return new ManagementServer.Check(false, "not ready: unhealthy event sources "
+          + runtime.unhealthyEventSources());
+    }
+    return new ManagementServer.Check(true, "ok: " + leadership.describe());
   }
 }

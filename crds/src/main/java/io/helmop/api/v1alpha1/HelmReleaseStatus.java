@@ -12,8 +12,8 @@ public class HelmReleaseStatus {
       + "helmop has not finished acting on the latest spec.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready, Reconciling, Stalled, Released and Drifted, in the Kubernetes condition shape "
-      + "(kstatus compatible: `kubectl wait --for=condition=Ready` works).")
+  @JsonPropertyDescription("Ready, Reconciling, Stalled, Released, RolledBack, PolicyCompliant and Drifted, in the "
+      + "Kubernetes condition shape (kstatus compatible: `kubectl wait --for=condition=Ready` works).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The Helm revision helmop last released successfully (what `helm history` numbers).")
@@ -41,6 +41,24 @@ public class HelmReleaseStatus {
       + "helmop.io/rollback-to) instead of what the spec describes; cleared when the spec or values change.")
   private RollbackStatus rollback;
 
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/requestedAt that helmop last answered "
+      + "(a reconcile on request).")
+  private String lastHandledReconcileAt;
+
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/forceAt that helmop last answered with an "
+      + "upgrade (forced even though nothing changed).")
+  private String lastHandledForceAt;
+
+  @JsonPropertyDescription("The value of annotation reconcile.helmop.io/resetAt that helmop last answered by "
+      + "resetting the count of failed attempts.")
+  private String lastHandledResetAt;
+
+  public String getLastHandledReconcileAt() { return lastHandledReconcileAt; }
+  public void setLastHandledReconcileAt(String value) { this.lastHandledReconcileAt = value; }
+  public String getLastHandledForceAt() { return lastHandledForceAt; }
+  public void setLastHandledForceAt(String value) { this.lastHandledForceAt = value; }
+  public String getLastHandledResetAt() { return lastHandledResetAt; }
+  public void setLastHandledResetAt(String value) { this.lastHandledResetAt = value; }
   public LastAttempt getLastAttempt() { return lastAttempt; }
   public void setLastAttempt(LastAttempt lastAttempt) { this.lastAttempt = lastAttempt; }
   public RollbackStatus getRollback() { return rollback; }
@@ -50,6 +68,12 @@ public class HelmReleaseStatus {
       + "check found them; empty when the cluster matches the release.")
   private List<DriftedObject> drift;
 
+  @JsonPropertyDescription("What the last policy check found (the rules of spec.policy): the mode it ran in and "
+      + "the violations; absent when the policy is Disabled.")
+  private PolicyStatus policy;
+
+  public PolicyStatus getPolicy() { return policy; }
+  public void setPolicy(PolicyStatus policy) { this.policy = policy; }
   public List<DriftedObject> getDrift() { return drift; }
   public void setDrift(List<DriftedObject> drift) { this.drift = drift; }
   public Long getObservedGeneration() { return observedGeneration; }

@@ -12,9 +12,10 @@ public class InstallSpec {
   private Boolean createNamespace = false;
 
   @JsonPropertyDescription("How many times a failed install is retried (with exponential backoff) before helmop "
-      + "gives up with Stalled=True, reason RetriesExhausted, until the spec or the values change. 0: one attempt only.")
+      + "gives up with Stalled=True, reason RetriesExhausted, until the spec or the values change. 0: one attempt "
+      + "only; -1: retry forever (with the backoff, up to 5 min between attempts).")
   @Default("3")
-  @Min(0)
+  @Min(-1)
   private Integer retries = 3;
 
   public Integer getRetries() { return retries; }

@@ -10,7 +10,8 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class UpgradeSpec {
   @JsonPropertyDescription("Roll back (or, for a first install, uninstall) when the release does not become ready "
-      + "within the timeout, like `helm upgrade --atomic`. Keeps the last good release serving.")
+      + "within the timeout, like `helm upgrade --atomic`. Keeps the last good release serving. false: the failed "
+      + "revision stays and the next retry upgrades from it (remediation by retry, without rollback).")
   @Default("true")
   private Boolean atomic = true;
 
@@ -31,9 +32,11 @@ public class UpgradeSpec {
 
   @JsonPropertyDescription("How many times a failed upgrade is retried (with exponential backoff) before helmop "
       + "gives up with Stalled=True, reason RetriesExhausted, until the spec or the values change. Each failed "
-      + "attempt is rolled back (atomic), so the last good revision keeps serving. 0: one attempt only.")
+      + "attempt is rolled back (atomic), so the last good revision keeps serving. 0: one attempt only; -1: retry "
+      + "forever (with the backoff, up to 5 min between attempts). With atomic: false a failed attempt is not rolled "
+      + "back and the next one upgrades from it (retry without rollback).")
   @Default("3")
-  @Min(0)
+  @Min(-1)
   private Integer retries = 3;
 
   public Integer getRetries() { return retries; }

@@ -10,9 +10,10 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.drift.SelfHeal;
+import io.helmop.operator.metrics.HelmopMetrics;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.Planner;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
@@ -34,7 +35,9 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private static final Logger LOG = LoggerFactory.getLogger(HelmReleaseReconciler.class);
 
   private final Planner planner;
+  private final Preflight preflight;
   private final ReleaseRecords records;
   private final StatusFactory statuses;
   private final EventRecorder events;
@@ -63,8 +67,10 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final ManagedObjectWatcher managedObjects;
   private final Clock clock;
   private final String instance;
+  private final HelmopMetrics metrics;
 
   private final Suspend suspend;
+  private final ResetRetries resetRetries;
   private final RollBack rollBack;
   private final Unlock unlock;
   private final WaitForLock waitForLock;
@@ -78,13 +84,24 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final Uninstall uninstall;
 
   /**
+   * @param preflight the checks before every install and upgrade (render, schema, lint, policy, dry run)
    * @param instance this operator process (host name and a random id): a pending revision that status says
    *     another process started was abandoned by it
    */
-  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, StatusFactory statuses,
-      EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift,
-      ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
+    this(planner, records, helm, preflight, statuses, events, settleWindow, references, drift, managedObjects,
+        workDir, clock, instance, HelmopMetrics.none());
+  }
+
+  /** @param metrics counts what reconciles report (drift, dependency waits) and watches the releases' conditions */
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
+      HelmopMetrics metrics) {
     this.planner = planner;
+    this.preflight = preflight;
     this.records = records;
     this.statuses = statuses;
     this.events = events;
@@ -94,13 +111,14 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.managedObjects = managedObjects;
     this.clock = clock;
     this.instance = instance;
+    this.metrics = metrics;
 
     Remediation remediation = new Remediation(clock, instance);
     Releaser releaser = new Releaser(helm, records, drift);
     ReleaseGate gate = new ReleaseGate(settleWindow);
-    Preflight preflight = new Preflight(helm);
-    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses);
+    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);
     this.suspend = new Suspend(statuses);
+    this.resetRetries = new ResetRetries(statuses);
     this.rollBack = new RollBack(helm, records, remediation, statuses, workDir, clock);
     this.unlock = new Unlock(records);
     this.waitForLock = new WaitForLock(clock);
@@ -118,6 +136,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   @Override
   public List<EventSource<?, HelmRelease>> prepareEventSources(EventSourceContext<HelmRelease> context) {
+    metrics.watchReleases(() -> context.getPrimaryCache().list());
     return List.of(DependencyEventSource.create(context), references.eventSource(), managedObjects.eventSource());
   }
 
@@ -142,19 +161,21 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
 
   private Outcome decideAndAct(Reconciliation r) {
     if (Boolean.TRUE.equals(r.release().getSpec().getSuspend())) {
-      return suspend.act(r, ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
-          clock.instant())));
+      return suspend.act(r, r.classified(ReleaseClassifier.classify(ReleaseFacts.unplanned(r.release(), instance,
+          clock.instant()))));
     }
     references.follow(r.release()); // before composing: a missing ConfigMap's creation must wake the release
     try {
       Dependencies dependencies = r.dependencies();
       dependencies.validate(r.release());
       dependencies.checkNoCycle(r.release());
+      preflight.settings(r.release()); // an unknown rule id in spec.policy.exclude stalls before anything else
       r.planned(planner.plan(r.release()), drift.ignoreRules(r.release()));
+      List<Notice> notices = new ArrayList<>();
       for (int actions = 0; actions < MAX_ACTIONS; actions++) {
         r.history(records.history(r.desired().namespace(), r.desired().releaseName()));
-        Classification classification = ReleaseClassifier.classify(new ReleaseFacts(r.release(), r.desired(),
-            r.history(), instance, clock.instant()));
+        Classification classification = r.classified(ReleaseClassifier.classify(new ReleaseFacts(r.release(),
+            r.desired(), r.history(), instance, clock.instant())));
         if (classification.state() == ReleaseState.IN_SYNC) {
           LOG.debug("The release is {}", classification);
         } else {
@@ -162,8 +183,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         }
         Outcome outcome = actionFor(classification.state()).act(r, classification);
         if (outcome.step() != Outcome.Step.CONTINUE) {
-          return outcome;
+          return outcome.withNotices(notices);
         }
+        notices.addAll(outcome.notices());
       }
       throw new IllegalStateException("no state reached after " + MAX_ACTIONS + " actions");
     } catch (ReconcileFailure failure) {
@@ -174,6 +196,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private Action actionFor(ReleaseState state) {
     return switch (state) {
       case SUSPENDED -> suspend;
+      case RESET_REQUESTED -> resetRetries;
+      case UPGRADE_FORCED -> upgrade;
       case ROLLBACK_REQUESTED -> rollBack;
       case PENDING_ABANDONED -> unlock;
       case PENDING_LOCKED -> waitForLock;
@@ -199,6 +223,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     if (status == null && failure != null) {
       status = statuses.failed(r.release(), failure, outcome.helmFailed());
     }
+    Optional<String> requested = DayTwoRequests.reconcilePending(r.release());
+    if (requested.isPresent()) {
+      status = statuses.reconcileAnswered(r.release(), status, requested.get());
+      events.record(r.release(), Notice.normal(Reasons.RECONCILE_REQUESTED, "Reconciled on request ("
+          + DayTwoRequests.RECONCILE + "=" + requested.get() + "): " + (r.classification() != null
+          ? "the release is " + r.classification() : "it stopped at " + failure.reason()) + "."));
+    }
     if (status != null) {
       r.write(status);
     }
@@ -211,9 +242,12 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         LOG.warn("{}: {}", failure.reason(), failure.getMessage());
       }
       events.record(r.release(), new Notice(!waiting, failure.reason(), failure.getMessage(), true));
+    } else if (failure != null) { // reported when it began (JOSDK's own log line of it is filtered out)
+      LOG.debug("Still {}: {}", failure.reason(), failure.getMessage());
     }
     outcome.notices().stream().filter(notice -> notice.always() || newSituation)
         .forEach(notice -> events.record(r.release(), notice));
+    metrics.reported(failure, outcome.notices());
   }
 
   @Override

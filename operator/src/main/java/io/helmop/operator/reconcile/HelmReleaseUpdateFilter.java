@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * Which updates of a HelmRelease wake its reconcile: a new generation (spec), deletion, finalizers, and the
- * annotations users act through (helmop.io/rollback-to, helmop.io/ignore-dependents), which `kubectl annotate`
- * changes without a new generation. Status writes (helmop's own) wake nothing.
+ * annotations users act through (helmop.io/rollback-to, helmop.io/ignore-dependents, reconcile.helmop.io/*),
+ * which `kubectl annotate` changes without a new generation. Status writes (helmop's own) wake nothing.
  */
 public class HelmReleaseUpdateFilter implements OnUpdateFilter<HelmRelease> {
   @Override
@@ -18,6 +18,7 @@ public class HelmReleaseUpdateFilter implements OnUpdateFilter<HelmRelease> {
         || newer.getMetadata().getDeletionTimestamp() != null
         || !Objects.equals(newer.getMetadata().getFinalizers(), older.getMetadata().getFinalizers())
         || RollbackRequest.changed(newer, older)
+        || DayTwoRequests.changed(newer, older)
         || !Objects.equals(annotation(newer, Dependencies.IGNORE_DEPENDENTS),
             annotation(older, Dependencies.IGNORE_DEPENDENTS));
   }

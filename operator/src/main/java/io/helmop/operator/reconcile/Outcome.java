@@ -38,8 +38,9 @@ public record Outcome(Step step, HelmReleaseStatus status, ReconcileFailure fail
     return new Outcome(Step.DONE, status, null, false, notices, after);
   }
 
-  public static Outcome next() {
-    return new Outcome(Step.CONTINUE, null, null, false, List.of(), Optional.empty());
+  /** Classify again; the Events are recorded with the outcome the reconcile ends with. */
+  public static Outcome next(Notice... notices) {
+    return new Outcome(Step.CONTINUE, null, null, false, List.of(notices), Optional.empty());
   }
 
   /** Look again after {@code delay}, writing nothing. */
@@ -66,10 +67,10 @@ public record Outcome(Step step, HelmReleaseStatus status, ReconcileFailure fail
     return new Outcome(step, written, failure, helmFailed, notices, after);
   }
 
-  /** This outcome with one more Event. */
-  public Outcome withNotice(Notice notice) {
-    List<Notice> all = new ArrayList<>(notices);
-    all.add(notice);
+  /** This outcome with more Events, before its own. */
+  public Outcome withNotices(List<Notice> earlier) {
+    List<Notice> all = new ArrayList<>(earlier);
+    all.addAll(notices);
     return new Outcome(step, status, failure, helmFailed, List.copyOf(all), after);
   }
 }

@@ -24,6 +24,7 @@ public final class Reconciliation {
   private DesiredRelease desired;
   private List<ReleaseRecord> history = List.of();
   private IgnoreRules ignore = IgnoreRules.none();
+  private Classification classification;
   private int statusWrites;
 
   public Reconciliation(HelmRelease release, ReleaseCache cache, Duration interval) {
@@ -64,6 +65,16 @@ public final class Reconciliation {
   void planned(DesiredRelease desired, IgnoreRules ignore) {
     this.desired = desired;
     this.ignore = ignore;
+  }
+
+  /** The state this reconcile last named (null before the release is classified). */
+  public Classification classification() {
+    return classification;
+  }
+
+  Classification classified(Classification classification) {
+    this.classification = classification;
+    return classification;
   }
 
   void history(List<ReleaseRecord> history) {

@@ -37,6 +37,10 @@ public final class ReleaseClassifier {
       return state(ReleaseState.ROLLBACK_REQUESTED, "annotation " + RollbackRequest.ANNOTATION + "="
           + RollbackRequest.of(release).get().value());
     }
+    if (DayTwoRequests.resetPending(release).isPresent()) {
+      return state(ReleaseState.RESET_REQUESTED, "annotation " + DayTwoRequests.RESET + "="
+          + DayTwoRequests.resetPending(release).get());
+    }
     List<ReleaseRecord> history = facts.history();
     Optional<ReleaseRecord> newest = history.stream().findFirst();
     HelmReleaseStatus status = release.getStatus();
@@ -48,6 +52,10 @@ public final class ReleaseClassifier {
         && lastDeployed.isPresent()) {
       return state(ReleaseState.FAILED_NOT_RESTORED, "revision " + newest.get().revision() + " ("
           + newest.get().description() + "); revision " + lastDeployed.get().revision() + " was the last deployed");
+    }
+    if (DayTwoRequests.forcePending(release).isPresent() && lastDeployed.isPresent()) {
+      return state(ReleaseState.UPGRADE_FORCED, "annotation " + DayTwoRequests.FORCE + "="
+          + DayTwoRequests.forcePending(release).get());
     }
     if (holdsRollback(facts)) {
       return state(ReleaseState.ROLLED_BACK, "revision " + newest.get().revision() + " reproduces revision "

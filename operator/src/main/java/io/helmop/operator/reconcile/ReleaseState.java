@@ -11,6 +11,8 @@ public enum ReleaseState {
   SUSPENDED("suspended"),
   /** The annotation helmop.io/rollback-to asks for a rollback: act on it once. */
   ROLLBACK_REQUESTED("rollback requested"),
+  /** The annotation reconcile.helmop.io/resetAt asks for the count of failed attempts to start again. */
+  RESET_REQUESTED("asked to reset its retries"),
   /** Helm's newest revision is pending and its operation is gone (a killed helmop, or older than its timeout). */
   PENDING_ABANDONED("pending, abandoned"),
   /** Helm's newest revision is pending and another client may still be at work on it: wait. */
@@ -20,6 +22,8 @@ public enum ReleaseState {
    * may still be as that revision left them: put them back as the last deployed revision has them.
    */
   FAILED_NOT_RESTORED("failed, objects not yet restored"),
+  /** The annotation reconcile.helmop.io/forceAt asks for an upgrade even though nothing changed. */
+  UPGRADE_FORCED("asked for a forced upgrade"),
   /** A revision rolled back to on request runs, and the spec and values are as they were then: keep it. */
   ROLLED_BACK("held on a rolled-back revision"),
   /** Helm's newest revision is deployed, made by helmop from exactly what the spec asks: check drift. */

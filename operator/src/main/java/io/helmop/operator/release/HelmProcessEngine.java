@@ -43,6 +43,7 @@ public class HelmProcessEngine implements HelmEngine {
   private final Path workDir;
   /** Bounds the child processes (memory): operations beyond it wait for a free one. */
   private final Semaphore slots;
+  private final int maxProcesses;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   public HelmProcessEngine(HelmJavaEngine inProcess, HelmKubeconfig kubeconfig, Path workDir, int maxProcesses) {
@@ -50,6 +51,17 @@ public class HelmProcessEngine implements HelmEngine {
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
     this.slots = new Semaphore(maxProcesses, true);
+    this.maxProcesses = maxProcesses;
+  }
+
+  /** Helm child processes running an install or upgrade now (a metric). */
+  public int busy() {
+    return maxProcesses - slots.availablePermits();
+  }
+
+  /** Installs and upgrades waiting for a free Helm process (a metric). */
+  public int waiting() {
+    return slots.getQueueLength();
   }
 
   @Override
@@ -68,8 +80,8 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   @Override
-  public String template(ReleaseRequest request) {
-    return inProcess.template(request);
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
+    return inProcess.render(request, kubeVersion);
   }
 
   @Override

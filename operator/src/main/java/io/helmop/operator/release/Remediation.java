@@ -58,11 +58,11 @@ public class Remediation {
     return LastAttempt.RUNNING.equals(last.getResult()) ? failures + 1 : failures;
   }
 
-  /** spec.install.retries or spec.upgrade.retries, default 3. */
+  /** spec.install.retries or spec.upgrade.retries, default 3; a negative value (-1) retries forever. */
   public static int retries(HelmRelease release, boolean install) {
     Integer value = install
         ? (release.getSpec().getInstall() == null ? null : release.getSpec().getInstall().getRetries())
         : (release.getSpec().getUpgrade() == null ? null : release.getSpec().getUpgrade().getRetries());
-    return value == null ? DEFAULT_RETRIES : Math.max(0, value);
+    return value == null ? DEFAULT_RETRIES : value < 0 ? Integer.MAX_VALUE : value;
   }
 }

@@ -16,6 +16,7 @@ import io.helmop.api.v1alpha1.DependencyReference;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseSpec;
 import io.helmop.api.v1alpha1.LastAttempt;
+import io.helmop.api.v1alpha1.PolicySpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.config.Durations;
@@ -23,6 +24,8 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
+import io.helmop.operator.policy.DryRun;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.FakeHelmEngine;
 import io.helmop.operator.release.ReleaseRecord;
@@ -79,7 +82,8 @@ class HelmReleaseReconcilerTest {
     references = new ReferenceWatcher(client);
     watcher = new ManagedObjectWatcher(client);
     reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
-        new StatusFactory(clock, ME), new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
+        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
+        new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
         references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
         ME);
   }
@@ -282,7 +286,8 @@ class HelmReleaseReconcilerTest {
 
     // the next operator process (another instance id) finds the revision its predecessor left pending
     HelmReleaseReconciler successor = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan,
-        new ReleaseRecords(client), helm, new StatusFactory(clock, "helmop-next"), new EventRecorder(client, clock,
+        new ReleaseRecords(client), helm, new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn),
+        new StatusFactory(clock, "helmop-next"), new EventRecorder(client, clock,
         "helmop-next"), new SettleWindow(Duration.ZERO, clock), references, new DriftCheck(client,
         new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock, "helmop-next");
     helm.succeed();
@@ -402,6 +407,94 @@ class HelmReleaseReconcilerTest {
     assertThat(helm.records("apps", "web").get(0).config().path("message").asText()).isEqualTo("three");
   }
 
+  // --- day-2 requests
+
+  @Test
+  void aReconcileRequestIsAnsweredInStatusAndAnEventWithoutAHelmCall() throws Exception {
+    HelmRelease web = cache.put(release("web", "message: one"));
+    reconcile(web);
+    annotate(web, DayTwoRequests.RECONCILE, "2026-11-30T12:05:00Z");
+
+    reconcile(latest(web));
+    reconcile(latest(web));
+
+    assertThat(helm.operations()).containsExactly("install apps/web");
+    assertThat(latest(web).getStatus().getLastHandledReconcileAt()).isEqualTo("2026-11-30T12:05:00Z");
+    assertThat(events(web)).as("answered once").containsOnlyOnce("ReconcileRequested");
+  }
+
+  @Test
+  void aForceRequestUpgradesOnceEvenThoughNothingChangedAndAlsoOutOfRetriesExhausted() throws Exception {
+    HelmRelease spec = release("web", "message: one");
+    spec.getSpec().setUpgrade(new UpgradeSpec());
+    spec.getSpec().getUpgrade().setRetries(0);
+    HelmRelease web = cache.put(spec);
+    reconcile(web);
+    annotate(web, DayTwoRequests.FORCE, "1");
+
+    reconcile(latest(web));
+    reconcile(latest(web));
+
+    assertThat(helm.operations()).as("one forced upgrade").containsExactly("install apps/web", "upgrade apps/web");
+    assertThat(latest(web).getStatus().getLastHandledForceAt()).isEqualTo("1");
+    assertThat(events(web)).contains("UpgradeForced");
+
+    helm.failWith("timed out waiting for the condition");
+    change(web, "message: two");
+    assertThatThrownBy(() -> reconcile(latest(web))).isInstanceOf(ReconcileFailure.class);
+    reconcile(latest(web));
+    assertThat(ready(web).getReason()).isEqualTo("RetriesExhausted");
+    helm.succeed();
+    annotate(web, DayTwoRequests.FORCE, "2");
+
+    reconcile(latest(web));
+
+    assertThat(ready(web).getReason()).isEqualTo("UpgradeSucceeded");
+    assertThat(helm.records("apps", "web").get(0).config().path("message").asText()).isEqualTo("two");
+  }
+
+  @Test
+  void aResetRequestStartsTheCountAgainAndHelmopTriesOnce() throws Exception {
+    HelmRelease spec = release("web", "message: one");
+    spec.getSpec().setUpgrade(new UpgradeSpec());
+    spec.getSpec().getUpgrade().setRetries(0);
+    HelmRelease web = cache.put(spec);
+    reconcile(web);
+    helm.failWith("timed out waiting for the condition");
+    change(web, "message: two");
+    assertThatThrownBy(() -> reconcile(latest(web))).isInstanceOf(ReconcileFailure.class);
+    reconcile(latest(web));
+    assertThat(ready(web).getReason()).isEqualTo("RetriesExhausted");
+    int upgrades = helm.operations().size();
+
+    annotate(web, DayTwoRequests.RESET, "1");
+    assertThatThrownBy(() -> reconcile(latest(web))).isInstanceOf(ReconcileFailure.class);
+
+    assertThat(helm.operations()).as("one more attempt").hasSize(upgrades + 1);
+    assertThat(events(web)).contains("RetriesReset");
+    assertThat(latest(web).getStatus().getLastHandledResetAt()).isEqualTo("1");
+    reconcile(latest(web));
+    assertThat(ready(web).getReason()).as("and then stalled again").isEqualTo("RetriesExhausted");
+    assertThat(helm.operations()).hasSize(upgrades + 1);
+  }
+
+  @Test
+  void retriesMinusOneRetriesForever() throws Exception {
+    HelmRelease spec = release("web", "message: one");
+    spec.getSpec().setUpgrade(new UpgradeSpec());
+    spec.getSpec().getUpgrade().setRetries(-1);
+    HelmRelease web = cache.put(spec);
+    reconcile(web);
+    helm.failWith("timed out waiting for the condition");
+    change(web, "message: two");
+
+    for (int attempt = 0; attempt < 6; attempt++) {
+      assertThatThrownBy(() -> reconcile(latest(cache.latest(release("web", "")))))
+          .isInstanceOfSatisfying(ReconcileFailure.class, f -> assertThat(f.reason()).isEqualTo("UpgradeFailed"));
+    }
+    assertThat(helm.operations()).filteredOn(o -> o.startsWith("upgrade")).hasSize(6);
+  }
+
   // --- deletion
 
   @Test
@@ -456,6 +549,16 @@ class HelmReleaseReconcilerTest {
 
   HelmRelease latest(HelmRelease release) {
     return cache.latest(release);
+  }
+
+  /** `kubectl annotate --overwrite`: no new generation. */
+  void annotate(HelmRelease release, String annotation, String value) {
+    HelmRelease annotated = cache.latest(release);
+    Map<String, String> annotations = new java.util.HashMap<>(Optional.ofNullable(annotated.getMetadata()
+        .getAnnotations()).orElse(Map.of()));
+    annotations.put(annotation, value);
+    annotated.getMetadata().setAnnotations(annotations);
+    cache.put(annotated);
   }
 
   /** A new generation with other inline values, as `kubectl apply` would make. */

@@ -7,11 +7,13 @@ import static io.helmop.operator.reconcile.ReleaseState.NOT_INSTALLED;
 import static io.helmop.operator.reconcile.ReleaseState.OUT_OF_SYNC;
 import static io.helmop.operator.reconcile.ReleaseState.PENDING_ABANDONED;
 import static io.helmop.operator.reconcile.ReleaseState.PENDING_LOCKED;
+import static io.helmop.operator.reconcile.ReleaseState.RESET_REQUESTED;
 import static io.helmop.operator.reconcile.ReleaseState.RETRIES_EXHAUSTED;
 import static io.helmop.operator.reconcile.ReleaseState.ROLLBACK_REQUESTED;
 import static io.helmop.operator.reconcile.ReleaseState.ROLLED_BACK;
 import static io.helmop.operator.reconcile.ReleaseState.SUSPENDED;
 import static io.helmop.operator.reconcile.ReleaseState.UNMANAGED;
+import static io.helmop.operator.reconcile.ReleaseState.UPGRADE_FORCED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -149,6 +151,38 @@ class ReleaseClassifierTest {
         List.of(record(5, "deployed", "helmop: rollback to revision 2"), record(4, "superseded", ""))));
     rows.add(row("rolled back, then someone upgraded by hand", OUT_OF_SYNC, r -> held(r, 5, APPLIED), APPLIED,
         List.of(record(6, "deployed", "Upgrade complete"), record(5, "superseded", ""))));
+    // day-2 requests
+    rows.add(row("a reset request, though retries are used up", RESET_REQUESTED, r -> {
+      r.getMetadata().setAnnotations(Map.of(DayTwoRequests.RESET, "1700000000"));
+      r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.FAILED, 9, ME));
+    }, CHANGED, deployed(3)));
+    rows.add(row("a reset request already answered", RETRIES_EXHAUSTED, r -> {
+      r.getMetadata().setAnnotations(Map.of(DayTwoRequests.RESET, "1700000000"));
+      r.getStatus().setLastHandledResetAt("1700000000");
+      r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.FAILED, 9, ME));
+    }, CHANGED, deployed(3)));
+    rows.add(row("a force request while in sync", UPGRADE_FORCED,
+        r -> r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now")), APPLIED, deployed(3)));
+    rows.add(row("a force request beats retries exhausted", UPGRADE_FORCED, r -> {
+      r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now"));
+      r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.FAILED, 9, ME));
+    }, CHANGED, deployed(3)));
+    rows.add(row("a force request already answered", IN_SYNC, r -> {
+      r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now"));
+      r.getStatus().setLastHandledForceAt("now");
+    }, APPLIED, deployed(3)));
+    rows.add(row("a force request waits for a pending revision", PENDING_LOCKED,
+        r -> r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now")), APPLIED,
+        List.of(pending(4, NOW), record(3, "deployed", ""))));
+    rows.add(row("a force request with nothing deployed installs", NOT_INSTALLED,
+        r -> r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now")), APPLIED, List.of()));
+    rows.add(row("a reconcile request changes no state", IN_SYNC,
+        r -> r.getMetadata().setAnnotations(Map.of(DayTwoRequests.RECONCILE, "now")), APPLIED, deployed(3)));
+    rows.add(row("retries: -1 never runs out", OUT_OF_SYNC, r -> {
+      r.getSpec().setUpgrade(new UpgradeSpec());
+      r.getSpec().getUpgrade().setRetries(-1);
+      r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.FAILED, 1000, ME));
+    }, CHANGED, deployed(3)));
     return rows.stream().map(Arguments::of);
   }
 

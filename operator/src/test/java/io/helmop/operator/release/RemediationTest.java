@@ -80,10 +80,10 @@ class RemediationTest {
   }
 
   @Test
-  void theDefaultIsThreeRetriesAndANegativeValueMeansNone() {
+  void theDefaultIsThreeRetriesAndMinusOneMeansForever() {
     assertThat(Remediation.retries(release(2, null, null), false)).isEqualTo(3);
     assertThat(Remediation.retries(release(2, 1, null), false)).isEqualTo(1);
-    assertThat(Remediation.retries(release(2, -4, null), false)).isZero();
+    assertThat(Remediation.retries(release(2, -1, null), false)).isEqualTo(Integer.MAX_VALUE);
     assertThat(Remediation.retries(release(2, 1, null), true)).isEqualTo(3); // spec.install.retries is not set
   }
 }
