@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dhelmop.argocd.capture=true} rewrites testdata/ and health_test.yaml from the live objects (their
  * `kubectl get -o yaml`), after checking each verdict.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class ArgoCdHealthIT extends OperatorTest {
+  static ChartRepository repository;
   private static final Path CHECK = LocalCluster.repoRoot().resolve("argocd/helmop.io/HelmRelease");
   private static final boolean CAPTURE = Boolean.getBoolean("helmop.argocd.capture");
   @TempDir
@@ -45,7 +47,7 @@ class ArgoCdHealthIT extends OperatorTest {
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0")
         .publish(chart("toggle", """
             apiVersion: v1
@@ -100,7 +102,7 @@ class ArgoCdHealthIT extends OperatorTest {
    */
   @Test
   void liveHelmReleasesGetTheHealthTheirStateMeans() throws IOException {
-    String ns = cluster.createNamespace("argocd");
+    String ns = namespace("argocd");
     String repo = repository.url();
     Map<String, Case> cases = new LinkedHashMap<>();
     // applied at once; each is captured when helmop has brought it into its state
@@ -153,7 +155,7 @@ class ArgoCdHealthIT extends OperatorTest {
         "{\"spec\":{\"values\":{\"replicaCount\":2}}}").orFail();
     captured.put("progressing-new-generation", cluster.kubectl("get", "helmrelease", "hello", "-n", ns, "-o",
         "yaml").orFail().output());
-    operator = OperatorProcess.start(cluster, Map.of());
+    operator = OperatorProcess.shared(cluster); // started again
 
     Map<String, String> expected = new LinkedHashMap<>();
     cases.values().forEach(c -> expected.put(c.fixture(), c.health()));

@@ -50,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test's files are bind-mounted at /run/secrets/kubernetes.io/serviceaccount: nothing is written outside
  * temporary folders, and the mounts vanish with the process.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class InClusterOperatorIT {
   /** What the chart's default memory limit and CPU limit mean to the JVM in a container. */
   private static final String CONTAINER_LIMITS = " -XX:MaxRAM=%dm -XX:ActiveProcessorCount=%d";

@@ -25,7 +25,18 @@ import org.junit.jupiter.api.Test;
  * environment variable, as the chart's policy.mode value sets it): a chart that breaks it is never installed,
  * an upgrade that breaks it leaves the last good revision serving.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class PolicyEnforceIT extends OperatorTest {
+  static ChartRepository repository;
+
+  /** Its own operator: its namespaces go while it runs (so releases are uninstalled), then it stops. */
+  @org.junit.jupiter.api.AfterAll
+  static void stopOwnOperator() throws Exception {
+    io.helmop.e2e.support.TestNamespaces.deleteAll(cluster, PolicyEnforceIT.class);
+    operator.close();
+    repository.close();
+  }
+
   static final String SECRET = "hunter2-in-git";
 
   @BeforeAll
@@ -39,7 +50,7 @@ class PolicyEnforceIT extends OperatorTest {
 
   @Test
   void aChartThatBreaksTheChecklistIsNeverInstalledAndTheEventListsEveryViolation() {
-    String ns = cluster.createNamespace("enforce");
+    String ns = namespace("enforce");
     apply(cluster, helmRelease(ns, "unsafe", repository.url(), "unsafe-service", "0.1.0", ""));
 
     var ready = awaitReadyFalse(ns, "unsafe", "PreflightFailed");
@@ -67,7 +78,7 @@ class PolicyEnforceIT extends OperatorTest {
 
   @Test
   void anUpgradeThatBreaksARuleIsBlockedAndTheLastGoodRevisionKeepsServing() {
-    String ns = cluster.createNamespace("enforce-upgrade");
+    String ns = namespace("enforce-upgrade");
     apply(cluster, payment(ns, "2.8.0"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", ns, "--timeout=180s")
         .orFail();
@@ -95,7 +106,7 @@ class PolicyEnforceIT extends OperatorTest {
 
   @Test
   void excludedRulesAndWarningLevelRulesLetTheReleaseGoAhead() {
-    String ns = cluster.createNamespace("enforce-exclude");
+    String ns = namespace("enforce-exclude");
     apply(cluster, helmRelease(ns, "unsafe", repository.url(), "unsafe-service", "0.1.0", """
         policy:
           exclude: [readiness-probe, liveness-probe, resources, no-secrets-in-values, hook-delete-policy,

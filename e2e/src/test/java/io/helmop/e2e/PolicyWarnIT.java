@@ -22,19 +22,20 @@ import org.junit.jupiter.api.Test;
  * one Warning Event per change say what to fix, never with a secret value.
  */
 class PolicyWarnIT extends OperatorTest {
+  static ChartRepository repository;
   static final String SECRET = "hunter2-in-git";
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/unsafe-service"), "0.1.0", "1.0.0")
         .publish(cluster.repo().resolve("examples/charts/payment-service"), "1.4.2", "2.8.0"));
   }
 
   @Test
   void aChartThatBreaksTheChecklistIsInstalledAndPolicyCompliantSaysWhatToFixOncePerChange() {
-    String ns = cluster.createNamespace("warn");
+    String ns = namespace("warn");
     apply(cluster, unsafe(ns, 1));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/unsafe", "-n", ns, "--timeout=180s").orFail();
 
@@ -68,7 +69,7 @@ class PolicyWarnIT extends OperatorTest {
 
   @Test
   void aLiteralCredentialInSpecValuesIsNamedByItsPathOnly() {
-    String ns = cluster.createNamespace("warn-secret");
+    String ns = namespace("warn-secret");
     String password = "Pa55-in-the-HelmRelease";
     apply(cluster, helmRelease(ns, "payment-service", repository.url(), "payment-service", "1.4.2", """
         values:
@@ -94,7 +95,7 @@ class PolicyWarnIT extends OperatorTest {
 
   @Test
   void anUnknownRuleIdStallsTheReleaseWithInvalidSpec() {
-    String ns = cluster.createNamespace("warn-invalid");
+    String ns = namespace("warn-invalid");
     apply(cluster, helmRelease(ns, "payment-service", repository.url(), "payment-service", "1.4.2", """
         policy: {exclude: [liveness-probes]}
         """));

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * values against values.schema.json stall with ValuesInvalid. Nothing is installed when a step fails.
  */
 class PreflightIT extends OperatorTest {
+  static ChartRepository repository;
   static final String WIDGET_CRD = """
       apiVersion: apiextensions.k8s.io/v1
       kind: CustomResourceDefinition
@@ -56,7 +57,7 @@ class PreflightIT extends OperatorTest {
         spec:
           ports: [{port: {{ .Values.port }}}]
         """;
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(chart(charts, "widgets", Map.of("templates/widget.yaml", widget)), "1.0.0", "1.0.0")
         .publish(chart(charts, "widgets-with-crd", Map.of("templates/widget.yaml", widget,
             "crds/widget.yaml", WIDGET_CRD)), "1.0.0", "1.0.0")
@@ -68,7 +69,7 @@ class PreflightIT extends OperatorTest {
 
   @Test
   void anObjectTheApiServerRejectsIsRefusedInTheDryRunAndNothingIsInstalled() {
-    String ns = cluster.createNamespace("dryrun");
+    String ns = namespace("dryrun");
     apply(cluster, release(ns, "ports", "values: {port: 70000}"));
 
     var ready = awaitReadyFalse(ns, "ports", "PreflightFailed");
@@ -83,7 +84,7 @@ class PreflightIT extends OperatorTest {
 
   @Test
   void aKindTheClusterDoesNotServeIsAMissingCrdUnlessTheChartInstallsIt() {
-    String ns = cluster.createNamespace("crd");
+    String ns = namespace("crd");
     // the cluster outlives a test run, and Helm never deletes a CRD it installed from crds/
     cluster.kubectl("delete", "crd", "widgets.preflight.example.com", "--ignore-not-found").orFail();
     apply(cluster, release(ns, "widgets", ""));
@@ -101,7 +102,7 @@ class PreflightIT extends OperatorTest {
 
   @Test
   void valuesRefusedByTheChartsSchemaStallWithValuesInvalidAndNeverShowTheValue() {
-    String ns = cluster.createNamespace("schema");
+    String ns = namespace("schema");
     String token = "Not-A-Valid-Token-42";
     apply(cluster, release(ns, "ports", "values: {port: \"eighty\", apiToken: " + token + "}"));
 
