@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.HelmReleases;
 import io.helmop.e2e.support.LocalCluster;
+import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.TestNamespaces;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,7 +89,8 @@ class InClusterOperatorIT {
   @AfterAll
   static void cleanUp() {
     if (cluster != null) {
-      cluster.deleteTestNamespaces();
+      OperatorProcess.shared(cluster); // again, and to uninstall what a failed test left
+      TestNamespaces.deleteAll(cluster, InClusterOperatorIT.class);
       cluster.helm("uninstall", fullname, "-n", systemNamespace, "--wait");
       cluster.kubectl("delete", "namespace", systemNamespace, "--wait=false");
     }
@@ -100,7 +103,7 @@ class InClusterOperatorIT {
   void theJarInstallsAReleaseWithTheChartsServiceAccount() throws IOException {
     Path jar = cluster.repo().resolve("operator/target/helmop-operator.jar");
     assertThat(jar).as("build it with `mvn -B package -DskipTests`").isRegularFile();
-    String ns = cluster.createNamespace("incluster");
+    String ns = TestNamespaces.create(cluster, "incluster");
     Deployment deployment = installChart(ns);
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Path secrets = serviceAccountFiles(deployment);
@@ -116,6 +119,7 @@ class InClusterOperatorIT {
         "/bin/sh", "-c", MOUNT_SERVICE_ACCOUNT, secrets.toString(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
     command.addAll(container.getArgs());
+    OperatorProcess.shared(cluster).close(); // it watches every namespace: the test's operator acts alone
     try (PodProcess operator = PodProcess.start("jar", command, env)) {
       installsAndIsRefusedAsTheServiceAccount(operator, ns);
     }
@@ -131,7 +135,7 @@ class InClusterOperatorIT {
   void theImageInstallsAReleaseWithTheChartsServiceAccount() throws IOException {
     Path image = cluster.repo().resolve("operator/target/jib-image.tar");
     assumeTrue(Files.isRegularFile(image), "no image: `bash e2e/image.sh build` builds it");
-    String ns = cluster.createNamespace("inimage");
+    String ns = TestNamespaces.create(cluster, "inimage");
     Deployment deployment = installChart(ns);
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Path secrets = serviceAccountFiles(deployment);
@@ -148,6 +152,7 @@ class InClusterOperatorIT {
     command.addAll(container.getArgs());
     Map<String, String> launcher = Map.of("PATH", System.getenv("PATH"),
         "IMAGE_SECRETS", secrets.toString(), "IMAGE_ENV_FILE", envFile.toString());
+    OperatorProcess.shared(cluster).close(); // it watches every namespace: the test's operator acts alone
     try (PodProcess operator = PodProcess.start("image", command, launcher)) {
       installsAndIsRefusedAsTheServiceAccount(operator, ns);
     }
@@ -189,7 +194,7 @@ class InClusterOperatorIT {
             + "peak during the install: operator %d MiB, Helm child JVMs %d MiB; log %s%n", operator.name,
         idleKib / 1024, operator.residentKib() / 1024, peak.operatorKib.get() / 1024, peak.childrenKib.get() / 1024,
         operator.log);
-    cluster.deleteTestNamespaces(); // while the operator runs, so that it uninstalls the releases
+    TestNamespaces.deleteAll(cluster); // while the operator runs, so that it uninstalls the releases
   }
 
   /** helm install of the chart: its ServiceAccount, RBAC (no cluster-admin) and Deployment (run by KWOK). */
