@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Argo CD's health check for HelmReleases (argocd/helmop.io/HelmRelease/health.lua), run by a real Lua 5.1
@@ -40,6 +41,8 @@ class ArgoCdHealthIT extends OperatorTest {
   static ChartRepository repository;
   private static final Path CHECK = LocalCluster.repoRoot().resolve("argocd/helmop.io/HelmRelease");
   private static final boolean CAPTURE = Boolean.getBoolean("helmop.argocd.capture");
+  @TempDir
+  static Path charts;
 
   @BeforeAll
   static void start() {
@@ -212,7 +215,7 @@ class ArgoCdHealthIT extends OperatorTest {
 
   private static Path chart(String name, String template) {
     try {
-      Path dir = Files.createTempDirectory("helmop-chart-").resolve(name);
+      Path dir = charts.resolve(name);
       Files.createDirectories(dir.resolve("templates"));
       Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n");
       Files.writeString(dir.resolve("templates/objects.yaml"), template);

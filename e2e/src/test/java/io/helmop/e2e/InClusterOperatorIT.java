@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.HelmReleases;
 import io.helmop.e2e.support.LocalCluster;
+import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.TestNamespaces;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +37,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * helmop configured as the chart's pod is: the operator's ServiceAccount (installed and bound by helm/helmop,
@@ -61,6 +64,9 @@ class InClusterOperatorIT {
       exec "$@"
       """;
 
+  /** Everything the test writes but the operator's log (deleted after the class, the image's root file system too). */
+  @TempDir
+  static Path temp;
   private static LocalCluster cluster;
   private static ChartRepository repository;
   private static String systemNamespace;
@@ -71,7 +77,9 @@ class InClusterOperatorIT {
     assumeTrue("root".equals(System.getProperty("user.name")),
         "needs root: the service account files go to the pod path in a mount namespace of the operator's own");
     cluster = LocalCluster.get();
-    systemNamespace = cluster.createNamespace("helmop-system");
+    // not one of the test namespaces, which each test deletes when done: both tests use this one
+    systemNamespace = "helmop-system-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    cluster.kubectl("create", "namespace", systemNamespace).orFail();
     fullname = systemNamespace; // cluster-wide names (ClusterRole) unique to this run
     repository = new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0")
@@ -81,8 +89,10 @@ class InClusterOperatorIT {
   @AfterAll
   static void cleanUp() {
     if (cluster != null) {
+      OperatorProcess.shared(cluster); // again, and to uninstall what a failed test left
+      TestNamespaces.deleteAll(cluster, InClusterOperatorIT.class);
       cluster.helm("uninstall", fullname, "-n", systemNamespace, "--wait");
-      cluster.deleteTestNamespaces();
+      cluster.kubectl("delete", "namespace", systemNamespace, "--wait=false");
     }
     if (repository != null) {
       repository.close();
@@ -93,7 +103,7 @@ class InClusterOperatorIT {
   void theJarInstallsAReleaseWithTheChartsServiceAccount() throws IOException {
     Path jar = cluster.repo().resolve("operator/target/helmop-operator.jar");
     assertThat(jar).as("build it with `mvn -B package -DskipTests`").isRegularFile();
-    String ns = cluster.createNamespace("incluster");
+    String ns = TestNamespaces.create(cluster, "incluster");
     Deployment deployment = installChart(ns);
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Path secrets = serviceAccountFiles(deployment);
@@ -101,14 +111,15 @@ class InClusterOperatorIT {
     Map<String, String> env = podEnvironment(container, ns);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin"); // the image's PATH; here, to find unshare and sh
     // A pod's HOME and cache are emptyDirs at /tmp and /var/cache/helmop; here, empty temporary folders.
-    env.put("HOME", Files.createTempDirectory("helmop-home-").toString());
-    env.put("HELMOP_CACHE_DIR", Files.createTempDirectory("helmop-cache-").toString());
+    env.put("HOME", Files.createDirectories(temp.resolve("home")).toString());
+    env.put("HELMOP_CACHE_DIR", Files.createDirectories(temp.resolve("cache")).toString());
     env.put("JAVA_TOOL_OPTIONS", env.get("JAVA_TOOL_OPTIONS") + containerLimits(container));
 
     List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
         "/bin/sh", "-c", MOUNT_SERVICE_ACCOUNT, secrets.toString(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
     command.addAll(container.getArgs());
+    OperatorProcess.shared(cluster).close(); // it watches every namespace: the test's operator acts alone
     try (PodProcess operator = PodProcess.start("jar", command, env)) {
       installsAndIsRefusedAsTheServiceAccount(operator, ns);
     }
@@ -124,23 +135,24 @@ class InClusterOperatorIT {
   void theImageInstallsAReleaseWithTheChartsServiceAccount() throws IOException {
     Path image = cluster.repo().resolve("operator/target/jib-image.tar");
     assumeTrue(Files.isRegularFile(image), "no image: `bash e2e/image.sh build` builds it");
-    String ns = cluster.createNamespace("inimage");
+    String ns = TestNamespaces.create(cluster, "inimage");
     Deployment deployment = installChart(ns);
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Path secrets = serviceAccountFiles(deployment);
 
     Map<String, String> env = podEnvironment(container, ns); // HOME=/tmp and the cache are tmpfs mounts there
     env.put("JAVA_TOOL_OPTIONS", env.get("JAVA_TOOL_OPTIONS") + containerLimits(container));
-    Path envFile = Files.createTempFile("helmop-pod-env-", ".txt");
+    Path envFile = temp.resolve("pod-env.txt");
     Files.writeString(envFile, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining("\n", "", "\n")));
-    Path rootfs = Files.createTempDirectory("helmop-image-rootfs-");
+    Path rootfs = Files.createDirectories(temp.resolve("rootfs"));
 
     List<String> command = new ArrayList<>(List.of("bash",
         cluster.repo().resolve("e2e/image.sh").toString(), "run", rootfs.toString()));
     command.addAll(container.getArgs());
     Map<String, String> launcher = Map.of("PATH", System.getenv("PATH"),
         "IMAGE_SECRETS", secrets.toString(), "IMAGE_ENV_FILE", envFile.toString());
+    OperatorProcess.shared(cluster).close(); // it watches every namespace: the test's operator acts alone
     try (PodProcess operator = PodProcess.start("image", command, launcher)) {
       installsAndIsRefusedAsTheServiceAccount(operator, ns);
     }
@@ -182,7 +194,7 @@ class InClusterOperatorIT {
             + "peak during the install: operator %d MiB, Helm child JVMs %d MiB; log %s%n", operator.name,
         idleKib / 1024, operator.residentKib() / 1024, peak.operatorKib.get() / 1024, peak.childrenKib.get() / 1024,
         operator.log);
-    cluster.deleteTestNamespaces(); // while the operator runs, so that it uninstalls the releases
+    TestNamespaces.deleteAll(cluster); // while the operator runs, so that it uninstalls the releases
   }
 
   /** helm install of the chart: its ServiceAccount, RBAC (no cluster-admin) and Deployment (run by KWOK). */
@@ -221,7 +233,7 @@ class InClusterOperatorIT {
   /** What the kubelet mounts for the pod's ServiceAccount: a token, the cluster's CA, the namespace. */
   private static Path serviceAccountFiles(Deployment deployment) throws IOException {
     String account = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
-    Path dir = Files.createTempDirectory("helmop-serviceaccount-");
+    Path dir = Files.createDirectories(temp.resolve("serviceaccount-" + account));
     String token = cluster.kubectl("create", "token", account, "-n", systemNamespace, "--duration=1h")
         .orFail().output().strip();
     Files.writeString(dir.resolve("token"), token);
@@ -276,7 +288,7 @@ class InClusterOperatorIT {
   /** A chart whose only object is a ServiceAccount, a kind the test's RBAC does not let helmop create. */
   private static Path chartNeedingServiceAccounts() {
     try {
-      Path dir = Files.createTempDirectory("helmop-chart-").resolve("needs-rights");
+      Path dir = temp.resolve("charts/needs-rights");
       Files.createDirectories(dir.resolve("templates"));
       Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: needs-rights\nversion: 0.1.0\n");
       Files.writeString(dir.resolve("templates/serviceaccount.yaml"), """
@@ -293,7 +305,7 @@ class InClusterOperatorIT {
 
   private static Path write(String prefix, String content) {
     try {
-      Path file = Files.createTempFile("helmop-" + prefix, ".yaml");
+      Path file = Files.createTempFile(temp, prefix, ".yaml");
       Files.writeString(file, content);
       return file;
     } catch (IOException e) {

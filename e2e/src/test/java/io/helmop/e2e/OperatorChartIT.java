@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.helmop.e2e.support.Command;
 import io.helmop.e2e.support.LocalCluster;
+import io.helmop.e2e.support.TestNamespaces;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,13 +47,13 @@ class OperatorChartIT {
   static void cluster() {
     cluster = LocalCluster.get();
     chart = cluster.repo().resolve("helm/helmop");
-    namespace = cluster.createNamespace("helmop-chart");
+    namespace = TestNamespaces.create(cluster, "helmop-chart");
   }
 
   @AfterAll
   static void cleanUp() {
     if (cluster != null) {
-      cluster.deleteTestNamespaces();
+      TestNamespaces.deleteAll(cluster, OperatorChartIT.class);
     }
   }
 
@@ -224,7 +225,7 @@ class OperatorChartIT {
    */
   @Test
   void installedChartBecomesAvailable() {
-    String ns = cluster.createNamespace("helmop-install");
+    String ns = TestNamespaces.create(cluster, "helmop-install");
     String release = "helmop-" + ns; // cluster-scoped RBAC names unique to this run
     try {
       cluster.helm("install", release, chart.toString(), "-n", ns, "--wait", "--timeout", "3m").orFail();
