@@ -57,12 +57,20 @@ class ArgoCdHealthIT extends OperatorTest {
             data: {broken: {{ .Values.broken | default false | quote }}}
             {{- if .Values.broken }}
             ---
-            # a namespace that does not exist: Helm's create fails, the chart renders and lints fine
-            apiVersion: v1
-            kind: ConfigMap
+            # pods that are never scheduled: the chart renders, lints and passes the dry run, and Helm's --wait
+            # fails at the (short) timeout
+            apiVersion: apps/v1
+            kind: Deployment
             metadata:
-              name: {{ .Release.Name }}-elsewhere
-              namespace: no-such-namespace
+              name: {{ .Release.Name }}-stuck
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: {{ .Release.Name }}-stuck}}
+              template:
+                metadata: {labels: {app: {{ .Release.Name }}-stuck}}
+                spec:
+                  schedulingGates: [{name: helmop.io/never}]
+                  containers: [{name: app, image: example.invalid/app:1}]
             {{- end }}
             """), "0.1.0", "1.0.0")
         .publish(chart("slow", """
@@ -119,11 +127,11 @@ class ArgoCdHealthIT extends OperatorTest {
     add(cases, new Case("progressing-repository-unavailable", "Progressing", HelmReleases.helmRelease(ns,
         "unreachable", "http://127.0.0.1:9", "0.1.x", ""), reason("RepositoryUnavailable")));
     add(cases, new Case("degraded-install-failed", "Degraded", HelmReleases.helmRelease(ns, "broken", repo,
-        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 100}"), reason("InstallFailed")));
+        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 100}\nupgrade: {timeout: 5s}"), reason("InstallFailed")));
     add(cases, new Case("degraded-retries-exhausted", "Degraded", HelmReleases.helmRelease(ns, "hopeless", repo,
-        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 0}"), reason("RetriesExhausted")));
+        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 0}\nupgrade: {timeout: 5s}"), reason("RetriesExhausted")));
     add(cases, new Case("degraded-upgrade-failed", "Degraded", HelmReleases.helmRelease(ns, "fragile", repo,
-        "toggle", "0.1.0", "upgrade: {retries: 100}"), ready("True")));
+        "toggle", "0.1.0", "upgrade: {retries: 100, timeout: 5s}"), ready("True")));
     add(cases, new Case("suspended", "Suspended", HelmReleases.helmRelease(ns, "paused", repo, "0.1.x", ""),
         ready("True")));
     for (Case c : cases.values()) {
