@@ -6,7 +6,8 @@
 --                release's own (Reconciling=True), e.g. a repository that is down.
 --   Degraded     Stalled=True (retrying cannot help until the spec changes), or the release itself failed
 --                for this generation (Released=False: Helm's install or upgrade failed; after a failed upgrade
---                the last good revision keeps serving), also while helmop retries it.
+--                the last good revision keeps serving), also while helmop retries it; or its preflight was
+--                refused (PreflightFailed: the API server's dry run said no, so Helm was not called).
 --   Healthy      Ready=True for the current generation.
 local hs = {}
 
@@ -70,6 +71,14 @@ local released = condition("Released")
 if current(released) and released.status == "False" then
   hs.status = "Degraded"
   hs.message = describe(released)
+  return hs
+end
+
+-- The preflight refused the release before Helm was called (the API server's dry run said no): retried, but a
+-- problem of what the release would install, not a wait.
+if ready.status == "False" and ready.reason == "PreflightFailed" then
+  hs.status = "Degraded"
+  hs.message = describe(ready)
   return hs
 end
 

@@ -50,31 +50,6 @@ class ArgoCdHealthIT extends OperatorTest {
     repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0")
         .publish(chart("toggle", """
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: {{ .Release.Name }}
-            data: {broken: {{ .Values.broken | default false | quote }}}
-            {{- if .Values.broken }}
-            ---
-            # pods that are never scheduled: the chart renders, lints and passes the dry run, and Helm's --wait
-            # fails at the (short) timeout
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: {{ .Release.Name }}-stuck
-            spec:
-              replicas: 1
-              selector: {matchLabels: {app: {{ .Release.Name }}-stuck}}
-              template:
-                metadata: {labels: {app: {{ .Release.Name }}-stuck}}
-                spec:
-                  schedulingGates: [{name: helmop.io/never}]
-                  containers: [{name: app, image: example.invalid/app:1}]
-            {{- end }}
-            """), "0.1.0", "1.0.0")
-        .publish(chart("slow", """
-            # a pod that is never scheduled: Helm's --wait waits for it until the timeout
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -85,8 +60,20 @@ class ArgoCdHealthIT extends OperatorTest {
               template:
                 metadata: {labels: {app: {{ .Release.Name }}}}
                 spec:
+                  {{- if .Values.stuck }}
+                  # never scheduled: Helm's --wait waits for the pod until the timeout, and the release fails
                   schedulingGates: [{name: helmop.io/never}]
+                  {{- end }}
                   containers: [{name: app, image: example.invalid/app:1}]
+            {{- if .Values.elsewhere }}
+            ---
+            # a namespace that does not exist: the preflight's dry run refuses it before Helm is called
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: {{ .Release.Name }}-elsewhere
+              namespace: no-such-namespace
+            {{- end }}
             """), "0.1.0", "1.0.0"));
   }
 
@@ -116,8 +103,8 @@ class ArgoCdHealthIT extends OperatorTest {
     // applied at once; each is captured when helmop has brought it into its state
     add(cases, new Case("healthy", "Healthy", HelmReleases.helmRelease(ns, "hello", repo, "0.1.x", ""),
         ready("True")));
-    add(cases, new Case("progressing-installing", "Progressing", HelmReleases.helmRelease(ns, "slow", repo, "slow",
-        "0.1.0", "upgrade: {timeout: 40s}\ninstall: {retries: 0}"), ready("Unknown")));
+    add(cases, new Case("progressing-installing", "Progressing", HelmReleases.helmRelease(ns, "slow", repo, "toggle",
+        "0.1.0", "values: {stuck: true}\nupgrade: {timeout: 40s}\ninstall: {retries: 0}"), ready("Unknown")));
     add(cases, new Case("progressing-dependency-not-found", "Progressing", HelmReleases.helmRelease(ns, "app",
         repo, "0.1.x", "dependsOn: [{name: foundation}]"), reason("DependencyNotFound")));
     add(cases, new Case("degraded-chart-version-not-found", "Degraded", HelmReleases.helmRelease(ns, "unpublished",
@@ -127,11 +114,15 @@ class ArgoCdHealthIT extends OperatorTest {
     add(cases, new Case("progressing-repository-unavailable", "Progressing", HelmReleases.helmRelease(ns,
         "unreachable", "http://127.0.0.1:9", "0.1.x", ""), reason("RepositoryUnavailable")));
     add(cases, new Case("degraded-install-failed", "Degraded", HelmReleases.helmRelease(ns, "broken", repo,
-        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 100}\nupgrade: {timeout: 5s}"), reason("InstallFailed")));
+        "toggle", "0.1.0", "values: {stuck: true}\nupgrade: {timeout: 10s}\ninstall: {retries: 100}"),
+        reason("InstallFailed")));
     add(cases, new Case("degraded-retries-exhausted", "Degraded", HelmReleases.helmRelease(ns, "hopeless", repo,
-        "toggle", "0.1.0", "values: {broken: true}\ninstall: {retries: 0}\nupgrade: {timeout: 5s}"), reason("RetriesExhausted")));
+        "toggle", "0.1.0", "values: {stuck: true}\nupgrade: {timeout: 10s}\ninstall: {retries: 0}"),
+        reason("RetriesExhausted")));
+    add(cases, new Case("degraded-preflight-failed", "Degraded", HelmReleases.helmRelease(ns, "misplaced", repo,
+        "toggle", "0.1.0", "values: {elsewhere: true}"), reason("PreflightFailed")));
     add(cases, new Case("degraded-upgrade-failed", "Degraded", HelmReleases.helmRelease(ns, "fragile", repo,
-        "toggle", "0.1.0", "upgrade: {retries: 100, timeout: 5s}"), ready("True")));
+        "toggle", "0.1.0", "upgrade: {timeout: 10s, retries: 100}"), ready("True")));
     add(cases, new Case("suspended", "Suspended", HelmReleases.helmRelease(ns, "paused", repo, "0.1.x", ""),
         ready("True")));
     for (Case c : cases.values()) {
@@ -142,13 +133,14 @@ class ArgoCdHealthIT extends OperatorTest {
     for (Case c : List.of(cases.get("progressing-installing"), cases.get("healthy"),
         cases.get("progressing-dependency-not-found"), cases.get("degraded-chart-version-not-found"),
         cases.get("progressing-dependency-not-ready"), cases.get("progressing-repository-unavailable"),
-        cases.get("degraded-install-failed"), cases.get("degraded-retries-exhausted"))) {
+        cases.get("degraded-install-failed"), cases.get("degraded-retries-exhausted"),
+        cases.get("degraded-preflight-failed"))) {
       captured.put(c.fixture(), awaitState(ns, c));
     }
     // from a healthy revision, an upgrade that fails (rolled back), and a suspension
     awaitState(ns, cases.get("degraded-upgrade-failed"));
     cluster.kubectl("patch", "helmrelease", "fragile", "-n", ns, "--type=merge", "-p",
-        "{\"spec\":{\"values\":{\"broken\":true}}}").orFail();
+        "{\"spec\":{\"values\":{\"stuck\":true}}}").orFail();
     captured.put("degraded-upgrade-failed", awaitState(ns, new Case("degraded-upgrade-failed", "Degraded", "",
         reason("UpgradeFailed"))));
     awaitState(ns, cases.get("suspended"));

@@ -183,6 +183,11 @@ class InClusterOperatorIT {
     assertThat(cluster.helm("status", "hello", "-n", ns, "-o", "json").orFail().output())
         .contains("\"status\":\"deployed\"");
 
+    // leader election with the chart's Role: the operator holds the chart's Lease (and renews it: it is still alive)
+    assertThat(cluster.kubectl("get", "lease", fullname, "-n", systemNamespace, "-o",
+        "jsonpath={.spec.holderIdentity}").orFail().output()).isNotBlank();
+    assertThat(operator.log()).doesNotContain("cannot patch resource \"leases\"");
+
     String account = "system:serviceaccount:" + systemNamespace + ":" + fullname;
     HelmReleases.apply(cluster, HelmReleases.helmRelease(ns, "needs-rights", repository.url(), "needs-rights",
         "0.1.0", ""));

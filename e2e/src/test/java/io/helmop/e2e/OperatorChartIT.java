@@ -125,7 +125,7 @@ class OperatorChartIT {
     assertThat(lease.getRules()).allSatisfy(rule -> assertThat(rule.getApiGroups()).containsExactly(
         "coordination.k8s.io"));
     assertThat(lease.getRules()).flatExtracting(PolicyRule::getVerbs).containsExactlyInAnyOrder(
-        "create", "get", "update");
+        "create", "get", "update", "patch");
     assertThat(only(objects, ClusterRole.class).getRules()).flatExtracting(PolicyRule::getResources)
         .contains("helmreleases", "helmreleases/status", "helmreleases/finalizers", "secrets", "configmaps",
             "events");
