@@ -50,8 +50,9 @@ class OperationsIT extends OperatorTest {
     operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_FORMAT", "json"),
         "--health-address", "127.0.0.1:" + healthPort, "--metrics-address", "127.0.0.1:" + metricsPort,
         "--lease-namespace", leaseNamespace); // a Lease of its own: it leads at once
+    // Ready once the informers have synced; the Lease (its own, free) follows a moment later
     await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
-        .until(() -> http(healthPort, "/readyz").statusCode() == 200);
+        .until(() -> http(healthPort, "/readyz").body().startsWith("ok: leader"));
   }
 
   @Test
