@@ -58,3 +58,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) }}
 {{- end }}
 {{- end }}
+
+{{/* The leader-election Lease's name: leaderElection.leaseName, else the full name. */}}
+{{- define "helmop.leaseName" -}}
+{{- default (include "helmop.fullname" .) .Values.leaderElection.leaseName }}
+{{- end }}
+
+{{/* The leader-election Lease's namespace: leaderElection.leaseNamespace, else the release namespace. */}}
+{{- define "helmop.leaseNamespace" -}}
+{{- default .Release.Namespace .Values.leaderElection.leaseNamespace }}
+{{- end }}
+
+{{/* The label that tells the metrics Service from other Services of the release (the ServiceMonitor selects it). */}}
+{{- define "helmop.metricsLabel" -}}
+helmop.io/endpoint: metrics
+{{- end }}

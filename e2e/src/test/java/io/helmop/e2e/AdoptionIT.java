@@ -17,16 +17,17 @@ import org.junit.jupiter.api.Test;
 
 /** A team moves a release it installed with `helm install` under helmop: no reinstall, revisions continue. */
 class AdoptionIT extends OperatorTest {
+  static ChartRepository repository;
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("e2e/src/test/charts/ledger-service"), "1.0.0", "1.0.0"));
   }
 
   @Test
   void releaseInstalledWithTheHelmCliIsAdoptedAndUpgradedAsItsNextRevision() throws Exception {
-    String ns = cluster.createNamespace("adopt");
+    String ns = namespace("adopt");
     cluster.helm("install", "ledger", "ledger-service", "--repo", repository.url(), "--version", "1.0.0",
         "-n", ns, "--set", "message=one", "--wait", "--timeout", "2m").orFail();
     String deploymentUid = deploymentUid(ns);
@@ -44,7 +45,8 @@ class AdoptionIT extends OperatorTest {
         .orFail().output()).isEqualTo("two");
     assertThat(awaitEvents(ns, "ledger", "UpgradeSucceeded")).extracting(Event::getReason)
         .doesNotContain("InstallSucceeded");
-    assertThat(operator.log()).contains("Adopting Helm release ledger (revision 1, ledger-service-1.0.0");
+    assertThat(operator.logged(ns, "ledger", "Adopting Helm release ledger (revision 1, ledger-service-1.0.0"))
+        .isNotEmpty();
   }
 
   private static String deploymentUid(String ns) {

@@ -10,13 +10,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.e2e.support.ChartRepository;
+import io.helmop.e2e.support.HelmStorage;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +27,13 @@ import org.junit.jupiter.api.Test;
  * (Stalled, RetriesExhausted) until the spec or the values change.
  */
 class AtomicUpgradeIT extends OperatorTest {
+  static ChartRepository repository;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("e2e/src/test/charts/ledger-service"), "1.0.0", "1.0.0"));
   }
 
@@ -44,10 +46,11 @@ class AtomicUpgradeIT extends OperatorTest {
 
   @Test
   void upgradeThatNeverBecomesReadyIsRolledBackRetriedThenStalledUntilTheValuesChange() throws Exception {
-    String ns = cluster.createNamespace("atomic");
-    String options = "upgrade: {timeout: 15s, retries: 1}";
+    String ns = namespace("atomic");
+    String options = "interval: 5s\nupgrade: {timeout: 15s, retries: 1}";
     installThenUpgradeToPodsThatNeverBecomeReady(ns, options);
     await().atMost(Duration.ofMinutes(4)).until(() -> hasCondition(get(cluster, ns, "ledger"), "Stalled", "True"));
+    Instant stalledSeen = Instant.now();
 
     HelmRelease stalled = get(cluster, ns, "ledger");
     var ready = condition(stalled, "Ready").orElseThrow();
@@ -78,9 +81,9 @@ class AtomicUpgradeIT extends OperatorTest {
         .orFail();
     assertThat(cluster.client().configMaps().inNamespace(ns).withName("ledger-service-extra").get()).isNull();
 
-    // stalled means no more Helm calls: the history stays as it is over several backoff periods
+    // stalled means no more Helm calls: a later reconcile (the 5 s interval's) leaves history and status alone
     String resourceVersion = stalled.getMetadata().getResourceVersion();
-    Thread.sleep(Duration.ofSeconds(12).toMillis());
+    awaitReconciledSince(ns, "ledger", stalledSeen, 1);
     assertThat(helmHistory(ns)).hasSize(5);
     assertThat(get(cluster, ns, "ledger").getMetadata().getResourceVersion()).isEqualTo(resourceVersion);
 
@@ -98,7 +101,7 @@ class AtomicUpgradeIT extends OperatorTest {
 
   @Test
   void installWhoseMigrationHookFailsIsUninstalledAndNamesTheHook() {
-    String ns = cluster.createNamespace("hookfail");
+    String ns = namespace("hookfail");
     // the migration's pod can never be scheduled: the Job fails at its 5 s deadline (DeadlineExceeded)
     apply(cluster, ledger(ns, "install: {retries: 0}\nupgrade: {timeout: 1m}", """
         migration: {activeDeadlineSeconds: 5, schedulingGates: [{name: example.com/never}]}"""));
@@ -120,7 +123,7 @@ class AtomicUpgradeIT extends OperatorTest {
 
   @Test
   void aHookThatNeverFinishesIsBoundedByTheTimeoutAndNamed() {
-    String ns = cluster.createNamespace("hookhang");
+    String ns = namespace("hookhang");
     // no activeDeadlineSeconds and a pod that never runs: only Helm's timeout ends the wait
     apply(cluster, ledger(ns, "install: {retries: 0}\nupgrade: {timeout: 10s}", """
         migration: {activeDeadlineSeconds: 0, schedulingGates: [{name: example.com/never}]}"""));
@@ -138,13 +141,12 @@ class AtomicUpgradeIT extends OperatorTest {
 
   @Test
   void aNewGenerationStopsTheUpgradeThatIsWaitingInsteadOfWaitingForItsTimeout() throws Exception {
-    String ns = cluster.createNamespace("superseded");
+    String ns = namespace("superseded");
     String options = "upgrade: {timeout: 5m}";
     // generation 2 can never become ready: Helm would wait the whole 5 minutes before rolling back
     installThenUpgradeToPodsThatNeverBecomeReady(ns, options);
-    await().atMost(Duration.ofMinutes(2)).until(() -> helmHistory(ns).size() == 2
-        && "pending-upgrade".equals(helmHistory(ns).get(1).path("status").asText())
-        && !podTemplate(ns).getSpec().getSchedulingGates().isEmpty()); // Helm applied revision 2 and waits
+    await().atMost(Duration.ofMinutes(2)).until(() -> "pending-upgrade".equals(HelmStorage.status(cluster, ns,
+        "ledger", 2)) && !podTemplate(ns).getSpec().getSchedulingGates().isEmpty()); // Helm applied revision 2, waits
 
     // the fix arrives while Helm waits
     long applied = System.nanoTime();

@@ -24,12 +24,13 @@ import org.junit.jupiter.api.Test;
  * Event; only the forced upgrade makes a revision.
  */
 class DayTwoIT extends OperatorTest {
+  static ChartRepository repository;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("e2e/src/test/charts/ledger-service"), "1.0.0", "1.0.0"));
   }
 
@@ -42,7 +43,7 @@ class DayTwoIT extends OperatorTest {
 
   @Test
   void reconcileNowAndForceAnUpgradeOfAnUnchangedRelease() throws Exception {
-    String ns = cluster.createNamespace("daytwo");
+    String ns = namespace("daytwo");
     apply(cluster, ledger(ns, "message: one"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
 
@@ -68,7 +69,7 @@ class DayTwoIT extends OperatorTest {
 
   @Test
   void aResetGivesAReleaseOutOfRetriesOneMoreAttempt() throws Exception {
-    String ns = cluster.createNamespace("daytwo");
+    String ns = namespace("daytwo");
     apply(cluster, ledger(ns, "message: one"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
     // pods that never become ready: the upgrade times out and is rolled back; retries: 0 stalls at once

@@ -27,11 +27,12 @@ import org.junit.jupiter.api.Test;
  * Secret that a separate "foundation" release creates, so the foundation must be Ready first.
  */
 class DependsOnIT extends OperatorTest {
+  static ChartRepository repository;
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("examples/charts/payments-foundation"), "1.0.0", "1.0.0")
         .publish(cluster.repo().resolve("examples/charts/payment-service"), "1.4.2", "2.8.0")
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
@@ -58,8 +59,8 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void appAppliedBeforeItsFoundationWaitsAndItsMigrationRunsAfterTheSecretExists() {
-    String platform = cluster.createNamespace("platform");
-    String payments = cluster.createNamespace("payments");
+    String platform = namespace("platform");
+    String payments = namespace("payments");
 
     apply(cluster, app(payments, platform, ""));
     await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, payments, "payment-service"), "Ready")
@@ -80,8 +81,8 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void foundationAppliedFirstAlsoConverges() {
-    String platform = cluster.createNamespace("platform");
-    String payments = cluster.createNamespace("payments");
+    String platform = namespace("platform");
+    String payments = namespace("payments");
     apply(cluster, foundation(platform, "") + "---\n" + app(payments, platform, ""));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/payment-service", "-n", payments,
         "--timeout=180s").orFail();
@@ -90,7 +91,7 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void whenBothChangeTogetherTheAppUpgradesOnlyAfterTheFoundationsNewGenerationIsReady() {
-    String ns = cluster.createNamespace("together");
+    String ns = namespace("together");
     installBoth(ns);
 
     // one Git commit changing both, applied app first: the worst order
@@ -110,8 +111,8 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void aCycleStallsEveryMemberAndInstallsNone() {
-    String a = cluster.createNamespace("cycle-a");
-    String b = cluster.createNamespace("cycle-b");
+    String a = namespace("cycle-a");
+    String b = namespace("cycle-b");
     apply(cluster, helmRelease(a, "first", repository.url(), "0.1.0", """
         dependsOn: [{name: second, namespace: %s}]""".formatted(b)));
     apply(cluster, helmRelease(b, "second", repository.url(), "0.1.0", """
@@ -127,7 +128,7 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void selfEmptyAndDuplicateEntriesAreRejectedByName() {
-    String ns = cluster.createNamespace("invalid");
+    String ns = namespace("invalid");
     apply(cluster, helmRelease(ns, "selfish", repository.url(), "0.1.0", "dependsOn: [{name: selfish}]"));
     apply(cluster, helmRelease(ns, "blank", repository.url(), "0.1.0", "dependsOn: [{name: \"\"}]"));
     apply(cluster, helmRelease(ns, "twice", repository.url(), "0.1.0",
@@ -146,7 +147,7 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void aFoundationIsUninstalledOnlyAfterItsDependentsAreGone() {
-    String ns = cluster.createNamespace("teardown");
+    String ns = namespace("teardown");
     installBoth(ns);
 
     cluster.kubectl("delete", "helmrelease", "payments-foundation", "-n", ns, "--wait=false").orFail();
@@ -166,7 +167,7 @@ class DependsOnIT extends OperatorTest {
 
   @Test
   void theIgnoreDependentsAnnotationForcesRemoval() {
-    String ns = cluster.createNamespace("forced");
+    String ns = namespace("forced");
     installBoth(ns);
     cluster.kubectl("annotate", "helmrelease", "payments-foundation", "-n", ns,
         "helmop.io/ignore-dependents=true").orFail();

@@ -8,15 +8,21 @@ import static org.awaitility.Awaitility.await;
 
 import io.helmop.e2e.support.GitServer;
 import io.helmop.e2e.support.LocalCluster;
-import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Charts kept in Git, in the seed's charts/NAME layout, served by a real `git daemon` on 127.0.0.1. */
-class GitSourceIT {
+class GitSourceIT extends OperatorTest {
+  @BeforeAll
+  static void start() {
+    cluster = LocalCluster.get();
+    startOperator(); // charts come from Git, not from a chart repository
+  }
 
   static String release(String ns, String name, String url, String ref, String path) {
     return """
@@ -33,14 +39,12 @@ class GitSourceIT {
 
   @Test
   void aFollowedBranchUpgradesOnNewCommitsWhileAPinnedTagStaysPut() throws Exception {
-    LocalCluster cluster = LocalCluster.get();
-    try (GitServer git = new GitServer();
-        OperatorProcess operator = OperatorProcess.start(cluster, Map.of())) {
+    try (GitServer git = new GitServer()) {
       Path chart = git.workTree().resolve("charts/hello");
       copy(cluster.repo().resolve("examples/charts/hello"), chart);
       git.commitAndPush("hello chart", "v1");
 
-      String ns = cluster.createNamespace("git");
+      String ns = namespace("git");
       apply(cluster, release(ns, "followed", git.url(), "main", "charts/hello")
           + "---\n" + release(ns, "pinned", git.url(), "v1", "charts/hello")
           + "---\n" + release(ns, "wrong-path", git.url(), "main", "charts/nothing-here"));
@@ -62,17 +66,21 @@ class GitSourceIT {
           Integer.valueOf(2).equals(get(cluster, ns, "followed").getStatus().getLastAppliedRevision()));
       assertThat(cluster.kubectl("get", "configmap", "followed", "-n", ns, "-o", "jsonpath={.data.message}")
           .orFail().output()).isEqualTo("hello from a new commit");
-      assertThat(get(cluster, ns, "pinned").getStatus().getLastAppliedRevision()).isEqualTo(1);
 
       // a commit outside the chart folder changes nothing: the packaged chart is byte-for-byte the same
       Files.writeString(git.workTree().resolve("README.md"), "charts of the payments team\n");
-      git.commitAndPush("docs", null);
       String resourceVersion = get(cluster, ns, "followed").getMetadata().getResourceVersion();
-      Thread.sleep(Duration.ofSeconds(12).toMillis()); // two 5 s intervals: two fetches of main
+      git.commitAndPush("docs", null);
+      Instant pushed = Instant.now();
+      // the repository is fetched at most once per 5 s interval: a reconcile that began an interval after the
+      // push has fetched it after both commits. followed found the same chart; pinned still found tag v1.
+      awaitReconciledSince(ns, "followed", pushed.plus(Duration.ofSeconds(5)), 1);
+      awaitReconciledSince(ns, "pinned", pushed.plus(Duration.ofSeconds(5)), 1);
       assertThat(get(cluster, ns, "followed").getMetadata().getResourceVersion()).isEqualTo(resourceVersion);
+      assertThat(get(cluster, ns, "followed").getStatus().getLastAppliedRevision()).isEqualTo(2);
+      assertThat(get(cluster, ns, "pinned").getStatus().getLastAppliedRevision()).isEqualTo(1);
       assertThat(cluster.kubectl("get", "configmap", "pinned", "-n", ns, "-o", "jsonpath={.data.message}")
           .orFail().output()).isEqualTo("hello from helmop");
-      cluster.deleteTestNamespaces();
     }
   }
 

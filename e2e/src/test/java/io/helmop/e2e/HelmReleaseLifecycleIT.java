@@ -18,18 +18,20 @@ import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A user's whole journey with one release, on the real control plane, with a real chart repository. */
 class HelmReleaseLifecycleIT extends OperatorTest {
+  static ChartRepository repository;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
     Path chart = cluster.repo().resolve("examples/charts/hello");
-    startOperator(new ChartRepository(cluster)
+    repository = startOperator(new ChartRepository(cluster)
         .publish(chart, "0.1.0", "1.0.0")
         .publish(chart, "0.2.0", "2.0.0")
         .publish(chart, "0.3.0-rc.1", "3.0.0-rc.1"));
@@ -37,7 +39,7 @@ class HelmReleaseLifecycleIT extends OperatorTest {
 
   @Test
   void installsUpgradesOnlyWhenSomethingChangedAndUninstallsOnDelete() throws Exception {
-    String ns = cluster.createNamespace("lifecycle");
+    String ns = namespace("lifecycle");
     apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.x", """
         interval: 5s
         values:
@@ -64,14 +66,16 @@ class HelmReleaseLifecycleIT extends OperatorTest {
       HelmRelease r = get(cluster, ns, "web");
       return r.getStatus().getObservedGeneration() == 2L && hasCondition(r, "Ready", "True");
     });
+    Instant upgradeSeen = Instant.now();
     HelmRelease upgraded = get(cluster, ns, "web");
     assertThat(upgraded.getStatus().getLastAppliedRevision()).isEqualTo(2);
     assertThat(cluster.kubectl("get", "configmap", "web", "-n", ns, "-o", "jsonpath={.data.message}").orFail()
         .output()).isEqualTo("second");
 
-    // Over three resync intervals nothing changes: no Helm call (no revision 3) and not even a status write.
+    // Reconciles of the unchanged release (woken by its objects' events, then at the 5 s interval) change
+    // nothing: no Helm call (no revision 3) and not even a status write.
     String resourceVersion = upgraded.getMetadata().getResourceVersion();
-    Thread.sleep(Duration.ofSeconds(16).toMillis());
+    awaitReconciledSince(ns, "web", upgradeSeen, 2);
     HelmRelease later = get(cluster, ns, "web");
     assertThat(later.getMetadata().getResourceVersion()).isEqualTo(resourceVersion);
     assertThat(later.getStatus().getLastAppliedRevision()).isEqualTo(2);
@@ -93,7 +97,7 @@ class HelmReleaseLifecycleIT extends OperatorTest {
 
   @Test
   void aReleaseLeftPendingByAKilledUpgradeIsUnlockedAndUpgraded() throws Exception {
-    String ns = cluster.createNamespace("pending");
+    String ns = namespace("pending");
     apply(cluster, helmRelease(ns, "stuck", repository.url(), "0.1.0", "values: {message: one}"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/stuck", "-n", ns, "--timeout=180s").orFail();
     // what a SIGKILL in the middle of `helm upgrade` leaves: the newest revision pending, long ago
@@ -116,7 +120,7 @@ class HelmReleaseLifecycleIT extends OperatorTest {
 
   @Test
   void missingChartVersionStallsWithAClearMessageWhileOtherReleasesProceed() {
-    String ns = cluster.createNamespace("missing");
+    String ns = namespace("missing");
     apply(cluster, helmRelease(ns, "broken", repository.url(), "9.9.9", ""));
     apply(cluster, helmRelease(ns, "latest", repository.url(), "", ""));
 
@@ -141,7 +145,7 @@ class HelmReleaseLifecycleIT extends OperatorTest {
         .publish(cluster.repo().resolve("examples/charts/hello"), "1.0.0", "1.0.0");
     try {
       flaky.stop();
-      String ns = cluster.createNamespace("outage");
+      String ns = namespace("outage");
       apply(cluster, helmRelease(ns, "patient", flaky.url(), "1.0.0", ""));
 
       await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, ns, "patient"), "Ready")

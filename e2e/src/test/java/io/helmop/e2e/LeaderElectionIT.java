@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * process without leader election refuses to start beside them; a graceful stop hands the Lease over; a leader
  * that finds its Lease taken stops at once. Prints the failover times.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class LeaderElectionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 

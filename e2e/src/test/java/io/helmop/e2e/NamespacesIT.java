@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** `--namespaces`: an operator reconciles the HelmReleases of the namespaces it is given, and no others. */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class NamespacesIT {
   @Test
   void anOperatorWatchingSomeNamespacesLeavesTheOthersAlone() {

@@ -10,11 +10,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OciRegistry;
-import io.helmop.e2e.support.OperatorProcess;
 import io.helmop.e2e.support.OperatorTest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +30,7 @@ class OciSourceIT extends OperatorTest {
     hello = cluster.repo().resolve("examples/charts/hello");
     open = OciRegistry.anonymous(cluster).push(hello, "0.1.0", "1.0.0");
     locked = OciRegistry.withPassword(cluster, "reader", PASSWORD).push(hello, "0.1.0", "1.0.0");
-    operator = OperatorProcess.start(cluster, Map.of());
+    startOperator(); // charts come from the registries, not from a chart repository
   }
 
   @AfterAll
@@ -43,7 +41,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void installsFromOciAndUpgradesWhenANewerMatchingTagIsPushed() {
-    String ns = cluster.createNamespace("oci");
+    String ns = namespace("oci");
     apply(cluster, helmRelease(ns, "web", open.url(), "0.x", """
         interval: 5s
         values: {fullnameOverride: web}"""));
@@ -62,7 +60,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void badReferencesSayWhichFieldToFix() {
-    String ns = cluster.createNamespace("oci-bad");
+    String ns = namespace("oci-bad");
     apply(cluster, helmRelease(ns, "no-version", open.url(), "9.x", "")
         + "---\n" + helmRelease(ns, "no-chart", open.url(), "nothing-here", "", "")
         + "---\n" + helmRelease(ns, "no-registry", "oci://127.0.0.1:1/charts", "", ""));
@@ -79,7 +77,7 @@ class OciSourceIT extends OperatorTest {
 
   @Test
   void aPasswordProtectedRegistryNeedsTheSecretAndWrongCredentialsLeaveTheReleaseAlone() {
-    String ns = cluster.createNamespace("oci-auth");
+    String ns = namespace("oci-auth");
     createCredentials(ns, "registry", PASSWORD);
     createCredentials(ns, "stale-registry", "wrong-" + PASSWORD);
     String release = helmRelease(ns, "private", locked.url(), "0.1.0", """

@@ -33,7 +33,18 @@ import org.junit.jupiter.api.Test;
  * move as releases are installed, drift and wait; Events that count instead of piling up; JSON logs naming the
  * release on every line of its reconcile, with no stack trace for a repository that is down.
  */
+@org.junit.jupiter.api.parallel.Isolated // an operator of its own, or it stops the shared one
 class OperationsIT extends OperatorTest {
+  static ChartRepository repository;
+
+  /** Its own operator: its namespaces go while it runs (so releases are uninstalled), then it stops. */
+  @org.junit.jupiter.api.AfterAll
+  static void stopOwnOperator() throws Exception {
+    io.helmop.e2e.support.TestNamespaces.deleteAll(cluster, OperationsIT.class);
+    operator.close();
+    repository.close();
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static int healthPort;
@@ -46,7 +57,7 @@ class OperationsIT extends OperatorTest {
         "1.0.0");
     healthPort = freePort();
     metricsPort = freePort();
-    String leaseNamespace = cluster.createNamespace("ops-lease");
+    String leaseNamespace = namespace("ops-lease");
     operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_FORMAT", "json"),
         "--health-address", "127.0.0.1:" + healthPort, "--metrics-address", "127.0.0.1:" + metricsPort,
         "--lease-namespace", leaseNamespace); // a Lease of its own: it leads at once
@@ -66,7 +77,7 @@ class OperationsIT extends OperatorTest {
 
   @Test
   void metricsMoveAsAReleaseIsInstalledDriftsAndWaits() {
-    String ns = cluster.createNamespace("metrics");
+    String ns = namespace("metrics");
     String before = scrape();
     String installed = "helmop_helm_action_seconds_count{action=\"install\",result=\"success\"}";
     String started = "operator_sdk_reconciliations_started_total";
@@ -115,7 +126,7 @@ class OperationsIT extends OperatorTest {
 
   @Test
   void jsonLogsNameTheReleaseOnEveryReconcileLineAndARepositoryThatIsDownHasNoStackTrace() {
-    String ns = cluster.createNamespace("logs");
+    String ns = namespace("logs");
     apply(cluster, helmRelease(ns, "offline", "http://127.0.0.1:" + freePort(), "0.1.0", ""));
     awaitReadyFalse(ns, "offline", "RepositoryUnavailable");
     String failed = "operator_sdk_reconciliations_failed_total";

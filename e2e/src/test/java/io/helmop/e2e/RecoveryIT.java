@@ -16,15 +16,18 @@ import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.HelmStorage;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorProcess;
+import io.helmop.e2e.support.TestNamespaces;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * SIGKILL in the middle of an upgrade leaves Helm's revision pending-upgrade, which blocks every further Helm
  * operation. The next operator process knows from status.lastAttempt that a process that is gone started it,
  * marks it failed at once (not after the 5 minute timeout) and upgrades again.
  */
+@Isolated // its own operator: the shared one is stopped meanwhile
 class RecoveryIT {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -33,7 +36,7 @@ class RecoveryIT {
     LocalCluster cluster = LocalCluster.get();
     try (ChartRepository repository = new ChartRepository(cluster)
         .publish(cluster.repo().resolve("e2e/src/test/charts/ledger-service"), "1.0.0", "1.0.0")) {
-      String ns = cluster.createNamespace("recovery");
+      String ns = TestNamespaces.create(cluster, "recovery");
       OperatorProcess first = OperatorProcess.start(cluster, Map.of());
       OperatorProcess second = null;
       try {
@@ -73,7 +76,7 @@ class RecoveryIT {
         assertThat(cluster.kubectl("get", "configmap", "ledger-service", "-n", ns, "-o", "jsonpath={.data.message}")
             .orFail().output()).isEqualTo("two");
         assertThat(second.log()).contains("(the helmop process that started it (", "is gone); marking it failed");
-        cluster.deleteTestNamespaces(); // while an operator runs, so the release is uninstalled
+        TestNamespaces.deleteAll(cluster); // while an operator runs, so the release is uninstalled
       } finally {
         first.close();
         if (second != null) {
@@ -92,9 +95,7 @@ class RecoveryIT {
   }
 
   static String helmStatus(LocalCluster cluster, String ns, int revision) {
-    var secret = cluster.client().secrets().inNamespace(ns).withName("sh.helm.release.v1.ledger.v" + revision).get();
-    return secret == null ? null : HelmStorage.release(cluster, ns, "ledger", revision).path("info").path("status")
-        .asText();
+    return HelmStorage.status(cluster, ns, "ledger", revision);
   }
 
   /** Removes the scheduling gate from the release's pods, letting them be scheduled (and made ready by KWOK). */

@@ -15,18 +15,19 @@ import org.junit.jupiter.api.Test;
 
 /** An HTTP chart repository behind basic auth, with its credentials in the Secret named by spec.chart.secretRef. */
 class RepositoryCredentialsIT extends OperatorTest {
+  static ChartRepository repository;
   static final String PASSWORD = "repo-pa55-never-printed-3c9d";
 
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    startOperator(ChartRepository.withPassword(cluster, "reader", PASSWORD)
+    repository = startOperator(ChartRepository.withPassword(cluster, "reader", PASSWORD)
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
 
   @Test
   void basicAuthFromTheSecretWorksAndWrongCredentialsLeaveTheLastGoodReleaseAlone() {
-    String ns = cluster.createNamespace("repo-auth");
+    String ns = namespace("repo-auth");
     createCredentials(ns, "charts", PASSWORD);
     createCredentials(ns, "stale-charts", "rotated-" + PASSWORD);
     String release = helmRelease(ns, "private", repository.url(), "0.1.0", "values: {fullnameOverride: private}");

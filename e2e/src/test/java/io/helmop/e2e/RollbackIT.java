@@ -16,11 +16,13 @@ import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** `kubectl annotate helmrelease NAME helmop.io/rollback-to=N`, as the README documents it. */
 class RollbackIT extends OperatorTest {
+  static ChartRepository repository;
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ANNOTATION = "helmop.io/rollback-to";
 
@@ -28,7 +30,8 @@ class RollbackIT extends OperatorTest {
   static void start() {
     cluster = LocalCluster.get();
     var chart = cluster.repo().resolve("e2e/src/test/charts/ledger-service");
-    startOperator(new ChartRepository(cluster).publish(chart, "1.0.0", "1.0.0").publish(chart, "2.0.0", "2.0.0"));
+    repository = startOperator(new ChartRepository(cluster).publish(chart, "1.0.0", "1.0.0")
+        .publish(chart, "2.0.0", "2.0.0"));
   }
 
   static String ledger(String ns, String version, String message) {
@@ -39,7 +42,7 @@ class RollbackIT extends OperatorTest {
 
   @Test
   void rollbackToAnEarlierRevisionReproducesItsChartAndValuesAndHoldsUntilTheSpecChanges() throws Exception {
-    String ns = cluster.createNamespace("rollback");
+    String ns = namespace("rollback");
     apply(cluster, ledger(ns, "1.0.0", "one"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/ledger", "-n", ns, "--timeout=180s").orFail();
     apply(cluster, ledger(ns, "2.0.0", "two"));
@@ -67,6 +70,7 @@ class RollbackIT extends OperatorTest {
       HelmRelease r = get(cluster, ns, "ledger");
       return r.getStatus().getRollback() != null && hasCondition(r, "Ready", "True") && !annotated(ns);
     });
+    Instant rolledBackSeen = Instant.now();
     HelmRelease rolledBack = get(cluster, ns, "ledger");
     assertThat(rolledBack.getStatus().getRollback().getToRevision()).isEqualTo(1);
     assertThat(rolledBack.getStatus().getRollback().getRevision()).isEqualTo(3);
@@ -89,8 +93,8 @@ class RollbackIT extends OperatorTest {
         .singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("Database migrations"));
 
-    // it holds: the spec still says 2.0.0/two, yet over a few intervals nothing is released
-    Thread.sleep(Duration.ofSeconds(12).toMillis());
+    // it holds: the spec still says 2.0.0/two, yet a later reconcile (the 5 s interval's) releases nothing
+    awaitReconciledSince(ns, "ledger", rolledBackSeen, 1);
     assertThat(helmHistory(ns)).hasSize(3);
     assertThat(get(cluster, ns, "ledger").getStatus().getLastAppliedRevision()).isEqualTo(3);
 

@@ -13,6 +13,10 @@ import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.lifecycle.Leadership;
 import io.helmop.operator.lifecycle.ManagementServer;
 import io.helmop.operator.lifecycle.SignalHandlers;
+import io.helmop.operator.policy.CheckCommand;
+import io.helmop.operator.policy.ClusterVersion;
+import io.helmop.operator.policy.Preflight;
+import io.helmop.operator.policy.ServerDryRun;
 import io.helmop.operator.logging.Logging;
 import io.helmop.operator.metrics.HelmopMetrics;
 import io.helmop.operator.metrics.JosdkMetrics;
@@ -43,10 +47,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
-/** Starts helmop: wires the reconcile steps together and runs the operator until SIGTERM. */
+/**
+ * Starts helmop: wires the reconcile steps together and runs the operator until SIGTERM. `helmop check CHART`
+ * runs the preflight checks on a chart without a cluster ({@link CheckCommand}).
+ */
 @CommandLine.Command(name = "helmop", mixinStandardHelpOptions = true, version = "helmop 0.1.0",
     description = "Reconciles HelmRelease resources (helmop.io/v1alpha1) into Helm releases.%n"
-        + "Reaches the cluster through KUBECONFIG, ~/.kube/config, or the pod's service account.")
+        + "Reaches the cluster through KUBECONFIG, ~/.kube/config, or the pod's service account.",
+    subcommands = CheckCommand.class)
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
@@ -104,11 +112,14 @@ public final class Main implements Callable<Integer> {
     var statuses = new StatusFactory(clock, instance);
     var events = new EventRecorder(client, clock, config.instanceName());
     var managedObjects = new ManagedObjectWatcher(client);
-    var drift = new DriftCheck(client, new KindCatalog(client, clock), managedObjects, clock);
+    var kinds = new KindCatalog(client, clock);
+    var drift = new DriftCheck(client, kinds, managedObjects, clock);
+    var preflight = new Preflight(helm, new ServerDryRun(client, kinds), new ClusterVersion(client, clock),
+        config.policyMode());
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
-        records, helm, statuses, events, new SettleWindow(config.dependencySettle(), clock), references, drift,
-        managedObjects, workDir, clock, instance, metrics);
+        records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
+        drift, managedObjects, workDir, clock, instance, metrics);
 
     // JOSDK's default pool, made here so that its queue can be measured
     var reconcileThreads = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0L,

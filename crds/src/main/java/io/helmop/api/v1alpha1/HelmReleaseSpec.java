@@ -56,6 +56,11 @@ public class HelmReleaseSpec {
       + "and undoes them. Default: detect and undo at once.")
   private DriftDetectionSpec driftDetection;
 
+  @JsonPropertyDescription("The production checklist rules (probes, resources, no secrets in values, bounded "
+      + "hooks, image tags, ...) checked on the rendered chart before every install and upgrade, and whether a "
+      + "violation blocks the release (Enforce), is reported (Warn) or is not checked (Disabled).")
+  private PolicySpec policy;
+
   @JsonPropertyDescription("How often helmop re-checks the release and its chart source even when nothing changed "
       + "(a safety net: changes to the HelmRelease are acted on at once). Go duration, e.g. 10m; at least 5s.")
   @Default("10m")
@@ -93,6 +98,8 @@ public class HelmReleaseSpec {
   public void setUpgrade(UpgradeSpec upgrade) { this.upgrade = upgrade; }
   public DriftDetectionSpec getDriftDetection() { return driftDetection; }
   public void setDriftDetection(DriftDetectionSpec driftDetection) { this.driftDetection = driftDetection; }
+  public PolicySpec getPolicy() { return policy; }
+  public void setPolicy(PolicySpec policy) { this.policy = policy; }
   public String getInterval() { return interval; }
   public void setInterval(String interval) { this.interval = interval; }
   public Integer getMaxHistory() { return maxHistory; }

@@ -12,8 +12,8 @@ public class HelmReleaseStatus {
       + "helmop has not finished acting on the latest spec.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready, Reconciling, Stalled, Released and Drifted, in the Kubernetes condition shape "
-      + "(kstatus compatible: `kubectl wait --for=condition=Ready` works).")
+  @JsonPropertyDescription("Ready, Reconciling, Stalled, Released, RolledBack, PolicyCompliant and Drifted, in the "
+      + "Kubernetes condition shape (kstatus compatible: `kubectl wait --for=condition=Ready` works).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The Helm revision helmop last released successfully (what `helm history` numbers).")
@@ -68,6 +68,12 @@ public class HelmReleaseStatus {
       + "check found them; empty when the cluster matches the release.")
   private List<DriftedObject> drift;
 
+  @JsonPropertyDescription("What the last policy check found (the rules of spec.policy): the mode it ran in and "
+      + "the violations; absent when the policy is Disabled.")
+  private PolicyStatus policy;
+
+  public PolicyStatus getPolicy() { return policy; }
+  public void setPolicy(PolicyStatus policy) { this.policy = policy; }
   public List<DriftedObject> getDrift() { return drift; }
   public void setDrift(List<DriftedObject> drift) { this.drift = drift; }
   public Long getObservedGeneration() { return observedGeneration; }

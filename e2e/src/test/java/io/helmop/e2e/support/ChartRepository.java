@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * repository outage.
  */
 public final class ChartRepository implements AutoCloseable {
+  private static final java.util.Set<Integer> USED_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final LocalCluster cluster;
   private final Path dir;
   private final int port;
@@ -37,12 +39,26 @@ public final class ChartRepository implements AutoCloseable {
     this.requiredAuthorization = requiredAuthorization;
     try {
       this.dir = Files.createTempDirectory("helmop-chart-repo-");
-      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      this.server = newServerOnUnusedPort();
       this.port = server.getAddress().getPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     serve();
+  }
+
+  /**
+   * A server on a port no earlier repository of this JVM had: the shared operator caches indexes and charts by
+   * URL, so a new repository on an old one's port would be served the old one's charts.
+   */
+  private static HttpServer newServerOnUnusedPort() throws IOException {
+    while (true) {
+      HttpServer candidate = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      if (USED_PORTS.add(candidate.getAddress().getPort())) {
+        return candidate;
+      }
+      candidate.stop(0);
+    }
   }
 
   /** Packages the chart folder under a version and app version, and re-indexes the repository. */

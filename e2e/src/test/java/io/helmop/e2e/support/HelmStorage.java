@@ -37,6 +37,13 @@ public final class HelmStorage {
         });
   }
 
+  /** Helm's status of a revision (deployed, pending-upgrade, failed, ...), or null while Helm has no record of it. */
+  public static String status(LocalCluster cluster, String namespace, String name, int revision) {
+    Secret secret = cluster.client().secrets().inNamespace(namespace)
+        .withName("sh.helm.release.v1." + name + ".v" + revision).get();
+    return secret == null ? null : release(cluster, namespace, name, revision).path("info").path("status").asText();
+  }
+
   public static JsonNode release(LocalCluster cluster, String namespace, String name, int revision) {
     Secret secret = cluster.client().secrets().inNamespace(namespace)
         .withName("sh.helm.release.v1." + name + ".v" + revision).get();

@@ -8,35 +8,70 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInfo;
 
 /**
- * Base of end-to-end test classes that share one operator process and one chart repository: starts them in
- * the subclass's {@code @BeforeAll} (through {@link #startOperator}), and cleans up after the class.
+ * Base of end-to-end test classes that use the operator shared by the test JVM (see
+ * {@link OperatorProcess#shared}) and, most of them, a chart repository of their own: the subclass's
+ * {@code @BeforeAll} calls {@link #startOperator}, its tests make namespaces with {@link #namespace}. After the
+ * class, its namespaces are deleted while the operator runs (so their releases are uninstalled) and its
+ * repository is stopped; the operator keeps running for the other classes. Classes run concurrently, each in
+ * its own namespaces (a class that stops the shared operator is {@code @Isolated}).
  */
 public abstract class OperatorTest {
   protected static LocalCluster cluster;
-  protected static ChartRepository repository;
+  /** The shared operator (the same for every class). */
   protected static OperatorProcess operator;
 
-  /** Starts the operator with charts already published to {@code charts}. */
-  protected static void startOperator(ChartRepository charts) {
-    repository = charts;
-    operator = OperatorProcess.start(cluster, Map.of());
+  private static final Map<Class<?>, AutoCloseable> REPOSITORIES = new ConcurrentHashMap<>();
+
+  /** The shared operator, for a class that serves charts from {@code charts}, which it returns. */
+  protected static ChartRepository startOperator(ChartRepository charts) {
+    REPOSITORIES.put(TestNamespaces.testClass(), charts);
+    startOperator();
+    return charts;
+  }
+
+  /** A chart repository with the chart most tests install: examples/charts/hello 0.1.0, app version 1.0.0. */
+  protected static ChartRepository helloChart() {
+    return new ChartRepository(cluster).publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0");
+  }
+
+  /** The shared operator, for a class that serves its charts some other way. */
+  protected static void startOperator() {
+    operator = OperatorProcess.shared(cluster);
+  }
+
+  /** A fresh namespace for one test, so tests do not see each other's releases; deleted after the class. */
+  protected static String namespace(String prefix) {
+    return TestNamespaces.create(cluster, prefix);
   }
 
   @AfterAll
-  static void stopOperator() {
-    cluster.deleteTestNamespaces(); // while the operator runs, so the releases get uninstalled
-    if (operator != null) {
-      operator.close();
-      System.out.println("operator log: " + operator.logFile());
+  static void cleanUp(TestInfo test) throws Exception {
+    Class<?> testClass = test.getTestClass().orElseThrow();
+    startOperator(); // again, should a test have failed while it had the shared operator stopped
+    TestNamespaces.deleteAll(cluster, testClass);
+    AutoCloseable charts = REPOSITORIES.remove(testClass);
+    if (charts != null) {
+      charts.close();
     }
-    if (repository != null) {
-      repository.close();
-    }
+  }
+
+  /**
+   * Positive evidence for a test that checks that something did <em>not</em> happen: waits until the operator
+   * has finished {@code completed} reconciles of the HelmRelease that began after {@code after}. Reconciles of
+   * one HelmRelease never overlap, so a reconcile has finished once the next one began: this waits for
+   * {@code completed + 1} to begin, and whatever the finished ones did (a Helm call, a status write) is done.
+   */
+  protected static void awaitReconciledSince(String namespace, String name, Instant after, int completed) {
+    await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(250)).until(() ->
+        operator.reconciles(namespace, name).stream().filter(t -> t.isAfter(after)).count() > completed);
   }
 
   /** The Events recorded on a HelmRelease. */

@@ -1,5 +1,6 @@
 package io.helmop.operator.config;
 
+import io.helmop.api.v1alpha1.PolicySpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,6 +19,7 @@ public record OperatorConfig(
     Duration retryInitialInterval,
     Duration retryMaxInterval,
     Duration dependencySettle,
+    PolicySpec.Mode policyMode,
     String instanceName) {
 
   /** Command-line flags; each falls back to an environment variable, then a default. */
@@ -75,6 +77,13 @@ public record OperatorConfig(
             + "Default: ${DEFAULT-VALUE}. Env: HELMOP_DEPENDENCY_SETTLE.")
     String dependencySettle;
 
+    @CommandLine.Option(names = "--policy-mode", paramLabel = "MODE",
+        defaultValue = "${env:HELMOP_POLICY_MODE:-Warn}",
+        description = "The policy mode of HelmReleases whose spec.policy.mode is empty: Enforce (a violation "
+            + "of the production checklist blocks the release), Warn (reported in PolicyCompliant) or Disabled. "
+            + "Default: ${DEFAULT-VALUE}. Env: HELMOP_POLICY_MODE.")
+    String policyMode;
+
     public OperatorConfig toConfig() {
       Set<String> ns = namespaces == null ? Set.of()
           : Arrays.stream(namespaces).map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
@@ -94,11 +103,15 @@ public record OperatorConfig(
         throw new CommandLine.ParameterException(new CommandLine(new Options()),
             "--helm-processes " + helmProcesses + " must be at least 1");
       }
+      PolicySpec.Mode mode = java.util.Arrays.stream(PolicySpec.Mode.values())
+          .filter(m -> m.name().equalsIgnoreCase(policyMode == null ? "" : policyMode.strip())).findFirst()
+          .orElseThrow(() -> new CommandLine.ParameterException(new CommandLine(new Options()),
+              "--policy-mode \"" + policyMode + "\" is not a mode (Enforce, Warn or Disabled)"));
       return new OperatorConfig(ns, cacheDir, cacheMaxBytes, concurrency, helmProcesses,
           duration("--shutdown-timeout", shutdownTimeout),
           duration("--retry-initial-interval", retryInitialInterval),
           duration("--retry-max-interval", retryMaxInterval),
-          duration("--dependency-settle", dependencySettle), host);
+          duration("--dependency-settle", dependencySettle), mode, host);
     }
 
     private static Duration duration(String flag, String value) {

@@ -3,6 +3,7 @@ package io.helmop.operator.metrics;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmStoppedException;
 import io.helmop.operator.release.ReleaseRequest;
+import io.helmop.operator.release.RenderedRelease;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -44,8 +45,8 @@ public final class MeteredHelmEngine implements HelmEngine {
   }
 
   @Override
-  public String template(ReleaseRequest request) {
-    return timed("template", () -> helm.template(request));
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
+    return timed("template", () -> helm.render(request, kubeVersion));
   }
 
   @Override

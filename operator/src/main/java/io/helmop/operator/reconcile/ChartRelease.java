@@ -2,8 +2,9 @@ package io.helmop.operator.reconcile;
 
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.policy.PolicyReport;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Releases the chart through Helm: installs (NOT_INSTALLED), upgrades (OUT_OF_SYNC) or adopts (UNMANAGED), which
- * differ only in what they say. Dependencies first, then the preflight, "Progressing" with the attempt in status
- * (so a restart knows who started it), Helm itself, and the deployed revision's status with its drift check.
+ * differ only in what they say. Dependencies first, then the preflight (render, schema, lint, policy rules, dry
+ * run), "Progressing" with the attempt in status (so a restart knows who started it), Helm itself, and the
+ * deployed revision's status with its drift check and what the policy rules found.
  */
 final class ChartRelease implements Action {
   private static final Logger LOG = LoggerFactory.getLogger(ChartRelease.class);
@@ -66,8 +68,11 @@ final class ChartRelease implements Action {
     DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
     try {
-      // before "Progressing": a chart that cannot render leaves the status as it was, and costs no write
-      preflight.check(desired);
+      // before "Progressing": a release that fails its preflight is never touched, and costs one write
+      Preflight.Result checked = preflight.check(r.release(), desired);
+      if (!checked.passed()) {
+        return refused(r, checked);
+      }
       String message = plan.describe(desired, history) + " (the release is " + c + ")";
       LOG.info(message);
       HelmReleaseStatus progressing = statuses.progressing(r.release(), message, remediation.start(r.release(),
@@ -79,12 +84,46 @@ final class ChartRelease implements Action {
       try {
         r.history(releaser.apply(r.release(), desired, history, maxHistory(r), r.superseded()));
       } catch (ReconcileFailure failure) {
-        return Outcome.of(failure, Releaser.isHelmFailure(failure), Optional.empty()).withNotices(forced);
+        return helmFailed(r, failure, checked.policy()).withNotices(forced);
       }
-      return checkDrift.afterRelease(r, r.history().get(0)).withNotices(forced);
+      return checkDrift.afterRelease(r, r.history().get(0), checked.policy()).withNotices(forced);
     } catch (ReconcileFailure failure) {
       return Outcome.of(failure);
     }
+  }
+
+  /**
+   * The preflight said no: Ready=False with its reason, and what the policy rules found when they ran. In
+   * Enforce mode the failure's own Event lists every violation; otherwise (a dry run refused an object) the
+   * violations get their Event when they changed.
+   */
+  private Outcome refused(Reconciliation r, Preflight.Result checked) {
+    ReconcileFailure failure = checked.failure();
+    Outcome outcome = Outcome.of(failure, false, Optional.empty());
+    if (checked.policy() == null) {
+      return outcome;
+    }
+    HelmReleaseStatus status = statuses.policy(r.release(), statuses.failed(r.release(), failure, false),
+        checked.policy());
+    outcome = outcome.withStatus(status);
+    return checked.policy().blocks() ? outcome : withPolicy(r, outcome, checked.policy());
+  }
+
+  /** Helm failed after the rules ran: the status still says what they found. */
+  private Outcome helmFailed(Reconciliation r, ReconcileFailure failure, PolicyReport policy) {
+    boolean helmFailed = Releaser.isHelmFailure(failure);
+    Outcome outcome = Outcome.of(failure, helmFailed, Optional.empty());
+    if (policy == null) {
+      return outcome;
+    }
+    return withPolicy(r, outcome.withStatus(statuses.policy(r.release(),
+        statuses.failed(r.release(), failure, helmFailed), policy)), policy);
+  }
+
+  /** The outcome with the Event the policy findings deserve, when they changed. */
+  private static Outcome withPolicy(Reconciliation r, Outcome outcome, PolicyReport policy) {
+    return PolicyNotices.onChange(r.release().getStatus(), policy).map(notice -> outcome.withNotices(List.of(notice)))
+        .orElse(outcome);
   }
 
   static int maxHistory(Reconciliation r) {

@@ -11,9 +11,9 @@ import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.drift.SelfHeal;
 import io.helmop.operator.metrics.HelmopMetrics;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.Planner;
-import io.helmop.operator.release.Preflight;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Releaser;
 import io.helmop.operator.release.Remediation;
@@ -57,6 +57,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private static final Logger LOG = LoggerFactory.getLogger(HelmReleaseReconciler.class);
 
   private final Planner planner;
+  private final Preflight preflight;
   private final ReleaseRecords records;
   private final StatusFactory statuses;
   private final EventRecorder events;
@@ -83,21 +84,24 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final Uninstall uninstall;
 
   /**
+   * @param preflight the checks before every install and upgrade (render, schema, lint, policy, dry run)
    * @param instance this operator process (host name and a random id): a pending revision that status says
    *     another process started was abandoned by it
    */
-  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, StatusFactory statuses,
-      EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift,
-      ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
-    this(planner, records, helm, statuses, events, settleWindow, references, drift, managedObjects, workDir, clock,
-        instance, HelmopMetrics.none());
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance) {
+    this(planner, records, helm, preflight, statuses, events, settleWindow, references, drift, managedObjects,
+        workDir, clock, instance, HelmopMetrics.none());
   }
 
   /** @param metrics counts what reconciles report (drift, dependency waits) and watches the releases' conditions */
-  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, StatusFactory statuses,
-      EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references, DriftCheck drift,
-      ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance, HelmopMetrics metrics) {
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
+      HelmopMetrics metrics) {
     this.planner = planner;
+    this.preflight = preflight;
     this.records = records;
     this.statuses = statuses;
     this.events = events;
@@ -112,8 +116,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     Remediation remediation = new Remediation(clock, instance);
     Releaser releaser = new Releaser(helm, records, drift);
     ReleaseGate gate = new ReleaseGate(settleWindow);
-    Preflight preflight = new Preflight(helm);
-    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses);
+    this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);
     this.suspend = new Suspend(statuses);
     this.resetRetries = new ResetRetries(statuses);
     this.rollBack = new RollBack(helm, records, remediation, statuses, workDir, clock);
@@ -166,6 +169,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       Dependencies dependencies = r.dependencies();
       dependencies.validate(r.release());
       dependencies.checkNoCycle(r.release());
+      preflight.settings(r.release()); // an unknown rule id in spec.policy.exclude stalls before anything else
       r.planned(planner.plan(r.release()), drift.ignoreRules(r.release()));
       List<Notice> notices = new ArrayList<>();
       for (int actions = 0; actions < MAX_ACTIONS; actions++) {

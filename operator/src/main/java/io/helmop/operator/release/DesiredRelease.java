@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.values.ValuesSource;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,12 +18,18 @@ import java.util.Map;
  * the last applied one. Upgrade options such as the timeout are not part of it: changing them alone does not
  * deserve a new revision.
  */
-public record DesiredRelease(ResolvedChart chart, ReleaseRequest request, String digest) {
+public record DesiredRelease(ResolvedChart chart, ReleaseRequest request, String digest,
+    List<ValuesSource> valueSources) {
   private static final ObjectMapper CANONICAL_JSON =
       new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   public static DesiredRelease of(ResolvedChart chart, ReleaseRequest request) {
-    return new DesiredRelease(chart, request, digest(chart.digest(), request));
+    return of(chart, request, List.of());
+  }
+
+  /** @param valueSources where the values came from, for the preflight's checks (not part of the digest) */
+  public static DesiredRelease of(ResolvedChart chart, ReleaseRequest request, List<ValuesSource> valueSources) {
+    return new DesiredRelease(chart, request, digest(chart.digest(), request), valueSources);
   }
 
   static String digest(String chartDigest, ReleaseRequest request) {

@@ -22,10 +22,14 @@ public interface HelmEngine {
   /** Uninstall; a release that does not exist is not an error. */
   void uninstall(String releaseName, String namespace);
 
-  /** Render the chart with the values (no cluster access); throws when the chart does not render. */
-  String template(ReleaseRequest request);
+  /**
+   * Renders the chart with the values as Helm would install it on a cluster of {@code kubeVersion} (e.g.
+   * v1.33.2; null: Helm's offline default, v1.20), hooks included, without reaching the cluster. Throws
+   * {@link HelmException} with Helm's message when the chart does not render (values.schema.json included).
+   */
+  RenderedRelease render(ReleaseRequest request, String kubeVersion);
 
-  /** Lint the chart with the values; returns Helm's messages, empty when the chart is clean. */
+  /** `helm lint` of the chart with the release's values; returns Helm's messages, empty when the chart is clean. */
   LintReport lint(ReleaseRequest request);
 
   record LintReport(boolean failed, java.util.List<String> messages) {}

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
 import com.marcnuri.helm.UpgradeCommand;
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.lifecycle.SignalHandlers;
@@ -22,15 +23,20 @@ import java.util.function.Function;
 public class HelmJavaEngine {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelmJavaEngine.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Working copies of charts kept for the preflight (one per chart version in use, about its size each). */
+  private static final int PREFLIGHT_COPIES = 32;
 
   private final HelmKubeconfig kubeconfig;
   private final SignalHandlers signals;
   private final Path workDir;
+  private final PreflightCharts charts;
 
   public HelmJavaEngine(HelmKubeconfig kubeconfig, SignalHandlers signals, Path workDir) {
     this.kubeconfig = kubeconfig;
     this.signals = signals;
     this.workDir = workDir;
+    this.charts = new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES);
   }
 
   public void install(ReleaseRequest request) {
@@ -90,19 +96,67 @@ public class HelmJavaEngine {
     });
   }
 
-  public String template(ReleaseRequest request) {
-    LOG.debug("helm call: template {}", request);
-    return withValuesFile(request, values -> new Helm(request.chart()).template()
-        .withName(request.releaseName())
-        .withNamespace(request.namespace())
-        .withValuesFile(values)
-        .call());
+  /** See {@link HelmEngine#render}: the hooks come from a working copy of the chart ({@link PreflightCharts}). */
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
+    try (PreflightCharts.Lease copy = charts.prepare(request.chart(), mentionsHooks(request.values()))) {
+      if (!copy.exposesHooks()) { // no hook text anywhere: the chart itself, as Helm will install it
+        return new RenderedRelease(PreflightCharts.parse(template(request, request.chart(), kubeVersion)), true,
+            copy.values(), copy.crds());
+      }
+      try {
+        return new RenderedRelease(PreflightCharts.parse(template(request, copy.chart(), kubeVersion)), true,
+            copy.values(), copy.crds());
+      } catch (HelmException | java.io.UncheckedIOException withHooks) {
+        // the chart itself tells why it does not render, in Helm's words about its own templates
+        String manifest = template(request, request.chart(), kubeVersion);
+        LOG.warn("The hooks of chart {} could not be rendered for the preflight checks ({}); checking the other "
+            + "objects only", request.chart().getFileName(), withHooks.getMessage());
+        return new RenderedRelease(PreflightCharts.parse(manifest), false, copy.values(), copy.crds());
+      }
+    } catch (IOException e) {
+      throw new HelmException("the chart archive " + request.chart().getFileName() + " cannot be read: "
+          + e.getMessage(), e);
+    }
   }
 
+  private String template(ReleaseRequest request, Path chart, String kubeVersion) {
+    LOG.debug("helm call: template {} ({})", request, chart);
+    return withValuesFile(request, values -> {
+      TemplateCommand template = new Helm(chart).template()
+          .withName(request.releaseName())
+          .withNamespace(request.namespace())
+          .withValuesFile(values);
+      if (kubeVersion != null) {
+        template.withKubeVersion(kubeVersion);
+      }
+      return template.call();
+    });
+  }
+
+  /** Values that carry hook annotations themselves make every template a possible hook. */
+  private static boolean mentionsHooks(Object values) {
+    try {
+      return JSON.writeValueAsString(values).contains(RenderedObject.HOOK);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return true;
+    }
+  }
+
+  /** `helm lint` of a copy of the chart whose values.yaml holds the release's values over the chart's own. */
   public HelmEngine.LintReport lint(ReleaseRequest request) {
     LOG.debug("helm call: lint {}", request);
-    LintResult result = call(() -> new Helm(request.chart()).lint().call());
-    return new HelmEngine.LintReport(result.isFailed(), result.getMessages());
+    try (PreflightCharts.Lease copy = charts.prepare(request.chart(), false)) {
+      Path chart = charts.withValues(copy, request.values());
+      try {
+        LintResult result = call(() -> new Helm(chart).lint().call());
+        return new HelmEngine.LintReport(result.isFailed(), result.getMessages());
+      } finally {
+        PreflightCharts.remove(chart);
+      }
+    } catch (IOException e) {
+      throw new HelmException("the chart archive " + request.chart().getFileName() + " cannot be read: "
+          + e.getMessage(), e);
+    }
   }
 
   private static int timeoutSeconds(ReleaseRequest request) {

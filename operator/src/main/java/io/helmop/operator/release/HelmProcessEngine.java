@@ -80,8 +80,8 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   @Override
-  public String template(ReleaseRequest request) {
-    return inProcess.template(request);
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
+    return inProcess.render(request, kubeVersion);
   }
 
   @Override

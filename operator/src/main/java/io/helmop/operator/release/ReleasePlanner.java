@@ -15,7 +15,9 @@ import io.helmop.operator.source.RepositoryCredentials;
 import io.helmop.operator.source.ResolvedChart;
 import io.helmop.operator.status.Reasons;
 import io.helmop.operator.values.ValuesComposer;
+import io.helmop.operator.values.ValuesSource;
 import java.time.Duration;
+import java.util.List;
 
 /** Turns a HelmRelease into the release it asks for: the chart resolved, the values composed, the options set. */
 public class ReleasePlanner implements Planner {
@@ -41,17 +43,18 @@ public class ReleasePlanner implements Planner {
     ResolvedChart chart = resolveChart(release, interval);
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
     InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();
+    List<ValuesSource> sources = values.sources(release, chart);
     ReleaseRequest request = new ReleaseRequest(
         release.releaseName(),
         release.targetNamespace(),
         chart.archive(),
-        values.compose(release, chart),
+        ValuesComposer.merged(sources),
         !Boolean.FALSE.equals(upgrade.getAtomic()),
         !Boolean.FALSE.equals(upgrade.getWait()),
         Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m"),
         Boolean.TRUE.equals(install.getCreateNamespace()),
         !Boolean.FALSE.equals(upgrade.getCleanupOnFail()));
-    return DesiredRelease.of(chart, request);
+    return DesiredRelease.of(chart, request, sources);
   }
 
   /** Exactly one source: a Helm repository or OCI registry (repository + name) or a Git folder (git). */

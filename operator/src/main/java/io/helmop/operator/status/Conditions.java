@@ -16,7 +16,7 @@ public final class Conditions {
   public static final String DRIFTED = "Drifted";
   /** Set while a revision rolled back to on request runs instead of the spec, or when a request was refused. */
   public static final String ROLLED_BACK = "RolledBack";
-  /** The production checklist helmop can check after a release: hook Jobs bounded by activeDeadlineSeconds. */
+  /** The production checklist (spec.policy): whether the rendered release breaks none of its rules. */
   public static final String POLICY_COMPLIANT = "PolicyCompliant";
   private static final List<String> ORDER = List.of(READY, RECONCILING, STALLED, RELEASED, ROLLED_BACK,
       POLICY_COMPLIANT, DRIFTED);
@@ -70,10 +70,14 @@ public final class Conditions {
   }
 
   static String trim(String message) {
+    return trim(message, MAX_MESSAGE);
+  }
+
+  static String trim(String message, int max) {
     if (message == null) {
       return "";
     }
     String oneLine = message.strip();
-    return oneLine.length() <= MAX_MESSAGE ? oneLine : oneLine.substring(0, MAX_MESSAGE - 3) + "...";
+    return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
   }
 }

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
 public class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   static final String COMPONENT = "helmop";
+  /**
+   * Longer than a condition's message: an Event carries every finding of a failed preflight, where the
+   * condition has the first ones. The core/v1 Event API sets no limit of its own.
+   */
+  static final int MAX_MESSAGE = 16 * 1024;
   /** Event names are object names: at most 253 characters, of which the hash takes 17. */
   private static final int MAX_PREFIX = 253 - 17;
 
@@ -66,7 +71,7 @@ public class EventRecorder {
 
   private void record(HelmRelease release, String type, String reason, String message) {
     String namespace = release.getMetadata().getNamespace();
-    String trimmed = Conditions.trim(message);
+    String trimmed = Conditions.trim(message, MAX_MESSAGE);
     String name = eventName(release, type, reason, trimmed);
     try {
       Event existing = client.v1().events().inNamespace(namespace).withName(name).get();

@@ -63,6 +63,10 @@ public final class Reasons {
   public static final String VALUES_FROM_NOT_FOUND = "ValuesFromNotFound";
   public static final String RENDER_FAILED = "RenderFailed";
 
+  // the preflight before every install and upgrade
+  public static final String VALUES_INVALID = "ValuesInvalid";
+  public static final String PREFLIGHT_FAILED = "PreflightFailed";
+
   // rollback on request
   public static final String INVALID_ROLLBACK_REQUEST = "InvalidRollbackRequest";
   public static final String ROLLBACK_TARGET_NOT_FOUND = "RollbackTargetNotFound";
@@ -77,9 +81,9 @@ public final class Reasons {
   public static final String CORRECTION_CONTESTED = "CorrectionContested";
   public static final String DRIFT_CHECK_FAILED = "DriftCheckFailed";
 
-  // the production checklist
-  public static final String HOOKS_BOUNDED = "HooksBounded";
-  public static final String HOOK_WITHOUT_DEADLINE = "HookWithoutDeadline";
+  // the production checklist (spec.policy)
+  public static final String RULES_PASSED = "RulesPassed";
+  public static final String RULES_VIOLATED = "RulesViolated";
 
   /** Every reason above. */
   public static Set<String> all() {

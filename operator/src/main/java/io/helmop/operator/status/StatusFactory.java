@@ -8,7 +8,7 @@ import io.helmop.api.v1alpha1.HistoryEntry;
 import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.api.v1alpha1.RollbackStatus;
 import io.helmop.operator.ReconcileFailure;
-import io.helmop.operator.release.HookCheck;
+import io.helmop.operator.policy.PolicyReport;
 import io.helmop.operator.release.ReleaseRecord;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -76,7 +76,6 @@ public class StatusFactory {
         .map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(false)) {
       status.setConditions(Conditions.remove(status.getConditions(), Conditions.ROLLED_BACK));
     }
-    setPolicy(release, status, deployed);
     return status;
   }
 
@@ -108,7 +107,6 @@ public class StatusFactory {
     status.setObservedGeneration(release.getMetadata().getGeneration());
     status.setRollback(rollback);
     finish(status.getLastAttempt(), true, false);
-    setPolicy(release, status, deployed);
     return status;
   }
 
@@ -130,15 +128,21 @@ public class StatusFactory {
     return status;
   }
 
-  private void setPolicy(HelmRelease release, HelmReleaseStatus status, ReleaseRecord deployed) {
-    List<String> unbounded = HookCheck.unboundedJobs(deployed);
-    if (unbounded.isEmpty()) {
-      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.TRUE, Reasons.HOOKS_BOUNDED,
-          "Every hook Job of revision " + deployed.revision() + " has activeDeadlineSeconds.");
-    } else {
-      set(release, status, Conditions.POLICY_COMPLIANT, Conditions.FALSE, Reasons.HOOK_WITHOUT_DEADLINE,
-          HookCheck.message(unbounded));
+  /**
+   * What the policy rules found, on top of {@code base}: PolicyCompliant and status.policy, or neither when the
+   * policy is Disabled (nothing stale is left to read).
+   */
+  public HelmReleaseStatus policy(HelmRelease release, HelmReleaseStatus base, PolicyReport report) {
+    HelmReleaseStatus status = copy(base);
+    if (report.disabled()) {
+      status.setConditions(Conditions.remove(status.getConditions(), Conditions.POLICY_COMPLIANT));
+      status.setPolicy(null);
+      return status;
     }
+    set(release, status, Conditions.POLICY_COMPLIANT, report.compliant() ? Conditions.TRUE : Conditions.FALSE,
+        report.compliant() ? Reasons.RULES_PASSED : Reasons.RULES_VIOLATED, report.message());
+    status.setPolicy(report.toStatus());
+    return status;
   }
 
   /** Ends a running attempt: succeeded resets the failure count; a failed one adds to it when it counts. */

@@ -40,22 +40,41 @@ public class ValuesComposer {
   }
 
   public Map<String, Object> compose(HelmRelease release, ResolvedChart chart) throws ReconcileFailure {
+    return merged(sources(release, chart));
+  }
+
+  /** The sources' values merged in order, later wins. */
+  public static Map<String, Object> merged(List<ValuesSource> sources) {
     Map<String, Object> merged = new LinkedHashMap<>();
+    sources.forEach(source -> merge(merged, source.values()));
+    return merged;
+  }
+
+  /** The values of each source in merge order, later wins (what {@link #compose} merges). */
+  @SuppressWarnings("unchecked")
+  public List<ValuesSource> sources(HelmRelease release, ResolvedChart chart) throws ReconcileFailure {
+    List<ValuesSource> sources = new ArrayList<>();
     List<String> files = release.getSpec().getValuesFiles();
     if (files != null && !files.isEmpty()) {
       Map<String, String> chartFiles = readChart(chart);
       for (int i = 0; i < files.size(); i++) {
-        merge(merged, fromChartFile(chartFiles, files.get(i), "spec.valuesFiles[" + i + "]", chart));
+        String field = "spec.valuesFiles[" + i + "]";
+        sources.add(new ValuesSource(field + " (" + files.get(i) + ")",
+            fromChartFile(chartFiles, files.get(i), field, chart), false));
       }
     }
     List<ValuesReference> refs = release.getSpec().getValuesFrom();
     for (int i = 0; refs != null && i < refs.size(); i++) {
-      merge(merged, fromReference(release, refs.get(i), "spec.valuesFrom[" + i + "]"));
+      ValuesReference ref = refs.get(i);
+      String field = "spec.valuesFrom[" + i + "]";
+      sources.add(new ValuesSource(field + " (" + ref.getKind() + " " + release.getMetadata().getNamespace() + "/"
+          + ref.getName() + ")", fromReference(release, ref, field), "Secret".equals(ref.getKind())));
     }
     if (release.getSpec().getValues() != null) {
-      merge(merged, YAML.convertValue(release.getSpec().getValues(), LinkedHashMap.class));
+      sources.add(new ValuesSource("spec.values",
+          YAML.convertValue(release.getSpec().getValues(), LinkedHashMap.class), false));
     }
-    return merged;
+    return sources;
   }
 
   private static Map<String, String> readChart(ResolvedChart chart) throws ReconcileFailure {

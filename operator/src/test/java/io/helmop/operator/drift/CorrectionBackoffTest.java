@@ -6,6 +6,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CorrectionBackoffTest {
@@ -31,6 +33,33 @@ class CorrectionBackoffTest {
       assertThat(correctAtOnce()).isTrue();
       now = now.plusMillis(300);
     }
+  }
+
+  /**
+   * A fight as DriftIT stages it, on the fake clock: another controller reverts each correction 300 ms later,
+   * and helmop looks every 100 ms (the edits and the Deployment's status keep waking it). Over 35 s helmop
+   * corrects four times, at 0, 2, 8 and 26 s; a tight loop would have corrected over a hundred times.
+   */
+  @Test
+  void aControllerRevertingEveryCorrectionGetsFourCorrectionsIn35Seconds() {
+    Instant start = now;
+    List<Duration> corrections = new ArrayList<>();
+    boolean drifted = true;
+    Instant revertAt = null;
+    for (long millis = 0; millis <= 35_000; millis += 100) {
+      now = start.plusMillis(millis);
+      if (revertAt != null && !now.isBefore(revertAt)) {
+        drifted = true;
+        revertAt = null;
+      }
+      if (drifted && correctAtOnce()) {
+        corrections.add(Duration.ofMillis(millis));
+        drifted = false;
+        revertAt = now.plusMillis(300);
+      }
+    }
+    assertThat(corrections).containsExactly(Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(8),
+        Duration.ofSeconds(26));
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
 import io.helmop.operator.release.HelmStoppedException;
 import io.helmop.operator.release.ReleaseRequest;
+import io.helmop.operator.release.RenderedRelease;
 import io.helmop.operator.status.Notice;
 import io.helmop.operator.status.Reasons;
 import java.time.Duration;
@@ -57,7 +58,7 @@ class HelmopMetricsTest {
     } catch (HelmStoppedException expected) {
       // counted as stopped
     }
-    helm.template(request("ok"));
+    helm.render(request("ok"), "v1.33.0");
 
     String scraped = endpoint.scrape();
     assertThat(scraped).contains(
@@ -140,8 +141,8 @@ class HelmopMetricsTest {
     public void uninstall(String releaseName, String namespace) {}
 
     @Override
-    public String template(ReleaseRequest request) {
-      return "";
+    public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
+      return RenderedRelease.of(List.of());
     }
 
     @Override

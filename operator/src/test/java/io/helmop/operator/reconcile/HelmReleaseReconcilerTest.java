@@ -16,6 +16,7 @@ import io.helmop.api.v1alpha1.DependencyReference;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseSpec;
 import io.helmop.api.v1alpha1.LastAttempt;
+import io.helmop.api.v1alpha1.PolicySpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.config.Durations;
@@ -23,6 +24,8 @@ import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
+import io.helmop.operator.policy.DryRun;
+import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.FakeHelmEngine;
 import io.helmop.operator.release.ReleaseRecord;
@@ -79,7 +82,8 @@ class HelmReleaseReconcilerTest {
     references = new ReferenceWatcher(client);
     watcher = new ManagedObjectWatcher(client);
     reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
-        new StatusFactory(clock, ME), new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
+        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
+        new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
         references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
         ME);
   }
@@ -282,7 +286,8 @@ class HelmReleaseReconcilerTest {
 
     // the next operator process (another instance id) finds the revision its predecessor left pending
     HelmReleaseReconciler successor = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan,
-        new ReleaseRecords(client), helm, new StatusFactory(clock, "helmop-next"), new EventRecorder(client, clock,
+        new ReleaseRecords(client), helm, new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn),
+        new StatusFactory(clock, "helmop-next"), new EventRecorder(client, clock,
         "helmop-next"), new SettleWindow(Duration.ZERO, clock), references, new DriftCheck(client,
         new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock, "helmop-next");
     helm.succeed();

@@ -31,6 +31,8 @@ public final class FakeHelmEngine implements HelmEngine {
   private volatile Next next = Next.SUCCEED;
   private volatile String helmMessage = "";
   private volatile String templateFailure;
+  private volatile RenderedRelease rendered = RenderedRelease.of(List.of());
+  private volatile List<String> lintMessages = List.of();
   private volatile String uninstallFailure;
 
   public FakeHelmEngine(KubernetesClient client, Clock clock) {
@@ -127,19 +129,29 @@ public final class FakeHelmEngine implements HelmEngine {
     client.secrets().inNamespace(namespace).withLabels(Map.of("owner", "helm", "name", releaseName)).delete();
   }
 
+  /** What the next renders return (objects and hooks the policy rules then check); nothing by default. */
+  public void renderWith(RenderedRelease rendered) {
+    this.rendered = rendered;
+  }
+
   @Override
-  public String template(ReleaseRequest request) {
+  public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
     calls.add("template " + request.namespace() + "/" + request.releaseName());
     if (templateFailure != null) {
       throw new HelmException(templateFailure, null);
     }
-    return "";
+    return rendered;
+  }
+
+  /** What the next lints report (Helm's lines, "[ERROR] ..."); a clean chart by default. */
+  public void lintWith(List<String> messages) {
+    this.lintMessages = List.copyOf(messages);
   }
 
   @Override
   public LintReport lint(ReleaseRequest request) {
     calls.add("lint " + request.namespace() + "/" + request.releaseName());
-    return new LintReport(false, List.of());
+    return new LintReport(lintMessages.stream().anyMatch(m -> m.startsWith("[ERROR]")), lintMessages);
   }
 
   /** A revision as Helm would have stored it (for situations another client left behind). */
