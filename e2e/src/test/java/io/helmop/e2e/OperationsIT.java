@@ -61,7 +61,7 @@ class OperationsIT extends OperatorTest {
     operator = OperatorProcess.start(cluster, Map.of("HELMOP_LOG_FORMAT", "json"),
         "--health-address", "127.0.0.1:" + healthPort, "--metrics-address", "127.0.0.1:" + metricsPort,
         "--lease-namespace", leaseNamespace); // a Lease of its own: it leads at once
-    // Ready as a standby first, then as the leader once it holds its Lease
+    // Ready once the informers have synced; the Lease (its own, free) follows a moment later
     await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
         .until(() -> http(healthPort, "/readyz").body().startsWith("ok: leader"));
   }
