@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * helmop's own meters, beside JOSDK's: releases by condition, Helm actions by action and result, drift detected
- * and corrected, dependency waits, policy violations, busy Helm processes, the reconcile queue and leadership.
+ * and corrected, dependency waits, policy violations (now, from status; and a counter for the policy rules to
+ * call), busy Helm processes, the reconcile queue and leadership.
  * The reconcile reports to it through {@link #reported}; the names as Prometheus shows them are in
  * docs/operations.md ("Metrics").
  */
@@ -36,7 +37,7 @@ public class HelmopMetrics {
       300.0, 600.0).map(s -> Duration.ofMillis((long) (s * 1000))).toArray(Duration[]::new);
   private static final Set<String> DEPENDENCY_WAITS =
       Set.of(Reasons.DEPENDENCY_NOT_READY, Reasons.DEPENDENCY_NOT_FOUND);
-  private static final List<String> CONDITIONS = List.of("Ready", "Stalled", "Drifted");
+  private static final List<String> CONDITIONS = List.of("Ready", "Stalled", "Drifted", "PolicyCompliant");
   private static final List<String> STATUSES = List.of("True", "False", "Unknown");
 
   private final MeterRegistry registry;
@@ -118,6 +119,11 @@ public class HelmopMetrics {
             .tag("condition", condition).tag("status", status).strongReference(true).register(registry);
       }
     }
+    for (String mode : List.of("Enforce", "Warn")) {
+      Gauge.builder("helmop.policy.violations.current", () -> sum(releases, r -> violations(r, mode)))
+          .description("Policy violations the releases' last render had (status.policy.violationCount), by mode")
+          .tag("mode", mode).strongReference(true).register(registry);
+    }
     Gauge.builder("helmop.releases.waiting.for.dependencies", () -> count(releases, HelmopMetrics::waiting))
         .description("HelmReleases not Ready because a dependency (spec.dependsOn) is not Ready or not found")
         .strongReference(true).register(registry);
@@ -158,6 +164,21 @@ public class HelmopMetrics {
       LOG.debug("Could not count HelmReleases: {}", e.toString());
       return Double.NaN;
     }
+  }
+
+  private static double sum(Supplier<Stream<HelmRelease>> releases, java.util.function.ToIntFunction<HelmRelease> of) {
+    try (Stream<HelmRelease> all = releases.get()) {
+      return all.mapToInt(of).sum();
+    } catch (RuntimeException e) {
+      LOG.debug("Could not count policy violations: {}", e.toString());
+      return Double.NaN;
+    }
+  }
+
+  private static int violations(HelmRelease release, String mode) {
+    var policy = release.getStatus() == null ? null : release.getStatus().getPolicy();
+    return policy == null || !mode.equals(policy.getMode()) || policy.getViolationCount() == null ? 0
+        : policy.getViolationCount();
   }
 
   private static boolean hasCondition(HelmRelease release, String type, String status) {

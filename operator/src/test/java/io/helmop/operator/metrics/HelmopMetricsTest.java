@@ -90,6 +90,16 @@ class HelmopMetricsTest {
 
     cache.add(release("d", "Drifted", "True", Reasons.DRIFT_DETECTED));
     assertThat(endpoint.scrape()).contains("helmop_releases{condition=\"Drifted\",status=\"True\"} 1.0");
+
+    HelmRelease violating = release("e", "PolicyCompliant", "False", "RulesViolated");
+    var policy = new io.helmop.api.v1alpha1.PolicyStatus();
+    policy.setMode("Warn");
+    policy.setViolationCount(3);
+    violating.getStatus().setPolicy(policy);
+    cache.add(violating);
+    assertThat(endpoint.scrape()).contains("helmop_releases{condition=\"PolicyCompliant\",status=\"False\"} 1.0",
+        "helmop_policy_violations_current{mode=\"Warn\"} 3.0",
+        "helmop_policy_violations_current{mode=\"Enforce\"} 0.0");
   }
 
   @Test
