@@ -143,6 +143,7 @@ public final class Main implements Callable<Integer> {
           .setIntervalMultiplier(2)
           .setMaxInterval(config.retryMaxInterval().toMillis())
           .withoutMaxAttempts());
+      c.withLabelSelector(operations.shardSelector());
       if (config.namespaces().isEmpty()) {
         c.watchingAllNamespaces();
       } else {
@@ -167,8 +168,9 @@ public final class Main implements Callable<Integer> {
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 
-    LOG.info("helmop starting: instance={}, namespaces={}, kubeconfig for Helm={}, cache={}, leader election={}",
-        instance, config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir(),
+    LOG.info("helmop starting: instance={}, namespaces={}, HelmReleases={}, kubeconfig for Helm={}, cache={}, "
+        + "leader election={}", instance, config.namespaces().isEmpty() ? "all" : config.namespaces(),
+        operations.shardSelector(), kubeconfig, config.cacheDir(),
         leadership.enabled() ? "Lease " + leadership.leaseDescription() : "off");
     operator.start();
     LOG.info("helmop started: {}", leadership.describe());
