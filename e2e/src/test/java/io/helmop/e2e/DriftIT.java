@@ -28,7 +28,26 @@ class DriftIT extends OperatorTest {
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    repository = startOperator(helloChart());
+    repository = startOperator(helloChart()
+        .publish(cluster.repo().resolve("e2e/src/test/charts/sparse"), "0.1.0", "1.0.0"));
+  }
+
+  /** Public charts render `annotations:` with nothing under it when a value is unset; that once broke every check. */
+  @Test
+  void aChartRenderingNullsAndEmptyMapsIsCheckedAndHealedInOneRevision() {
+    String ns = namespace("drift-sparse");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "sparse", "0.1.0", ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    awaitDrifted(ns, "False");
+
+    kubectl(ns, "scale", "deployment/web", "--replicas=3");
+    await().atMost(Duration.ofSeconds(30)).until(() -> replicas(ns) == 1);
+    awaitDrifted(ns, "False");
+    HelmRelease release = get(cluster, ns, "web");
+    assertThat(release.getStatus().getLastAppliedRevision()).isEqualTo(1);
+    assertThat(condition(release, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
+        .as("no retry made a revision of its own").contains("\"revision\":1").doesNotContain("\"revision\":2");
   }
 
   @Test
