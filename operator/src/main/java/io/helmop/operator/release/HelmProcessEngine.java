@@ -65,8 +65,8 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   @Override
-  public void install(ReleaseRequest request, BooleanSupplier superseded) {
-    run(HelmWorker.Job.of(true, request, null, kubeconfig, workDir), superseded);
+  public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
+    run(HelmWorker.Job.of(true, request, description, kubeconfig, workDir), superseded);
   }
 
   @Override
