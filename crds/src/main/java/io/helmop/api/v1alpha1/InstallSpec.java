@@ -18,6 +18,14 @@ public class InstallSpec {
   @Min(-1)
   private Integer retries = 3;
 
+  @JsonPropertyDescription("The CustomResourceDefinitions of the chart's crds/ folder on install: Create (default, "
+      + "as `helm install`: create those that do not exist), CreateReplace (also replace existing ones with the "
+      + "chart's) or Skip (like `helm install --skip-crds`).")
+  @Default("Create")
+  private CrdPolicy crds = CrdPolicy.Create;
+
+  public CrdPolicy getCrds() { return crds; }
+  public void setCrds(CrdPolicy crds) { this.crds = crds; }
   public Integer getRetries() { return retries; }
   public void setRetries(Integer retries) { this.retries = retries; }
   public Boolean getCreateNamespace() { return createNamespace; }

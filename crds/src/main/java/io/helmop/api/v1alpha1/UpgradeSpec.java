@@ -39,6 +39,15 @@ public class UpgradeSpec {
   @Min(-1)
   private Integer retries = 3;
 
+  @JsonPropertyDescription("The CustomResourceDefinitions of the chart's crds/ folder on upgrade: Skip (default, as "
+      + "`helm upgrade`: never touched), Create (create those that do not exist) or CreateReplace (also replace "
+      + "existing ones with the chart's, so a chart's CRD changes reach the cluster). Replacing a CRD can drop a "
+      + "version or field that stored objects use: choose it for charts whose CRDs only grow.")
+  @Default("Skip")
+  private CrdPolicy crds = CrdPolicy.Skip;
+
+  public CrdPolicy getCrds() { return crds; }
+  public void setCrds(CrdPolicy crds) { this.crds = crds; }
   public Integer getRetries() { return retries; }
   public void setRetries(Integer retries) { this.retries = retries; }
   public Boolean getAtomic() { return atomic; }

@@ -94,7 +94,8 @@ public class DriftCheck implements ObjectRestorer {
     checks.forEach(check -> watcher.watch(id, label, check.resource()));
     checked.put(id, checks.stream().map(ObjectCheck::ref).toList());
     DriftFindings findings = new DriftFindings(checks.stream().filter(ObjectCheck::drifted).toList());
-    if (findings.isEmpty()) {
+    // an object of a kind not served yet (its CRD just created) was not checked: the next reconcile must check
+    if (findings.isEmpty() && detector.allServed(manifest.objects())) {
       cleanChecks.put(id, CleanCheck.of(release, deployed, checks, clock));
     } else {
       cleanChecks.remove(id);

@@ -56,6 +56,12 @@ class DriftDetector {
     return checks;
   }
 
+  /** Whether the API server serves the kind of every object of the manifest (else some went unchecked). */
+  boolean allServed(List<ObjectNode> manifest) {
+    return manifest.stream().allMatch(object ->
+        kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText()).isPresent());
+  }
+
   private Optional<ObjectCheck> check(ObjectNode manifestObject, ResourceDefinitionContext resource,
       String releaseNamespace, String label, IgnoreRules ignore) {
     ObjectRef ref = ObjectRef.of(manifestObject, resource, releaseNamespace);

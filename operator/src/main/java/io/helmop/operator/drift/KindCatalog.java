@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the API server serves (discovery), cached for a minute: the plural name and scope of a kind, which the
- * generic client needs to reach an object of any kind a chart may hold.
+ * generic client needs to reach an object of any kind a chart may hold. A group version the server does not serve
+ * is not remembered: it appears as soon as a chart's CRD is established, and the objects of that kind must not go
+ * unchecked (or undry-run) for a minute. Such misses are rare, so asking again costs little.
  */
 public class KindCatalog {
   private static final Duration FRESH_FOR = Duration.ofMinutes(1);
@@ -88,7 +90,8 @@ public class KindCatalog {
 
   private record Cached<T>(T value, Instant at) {
     boolean isStale(Clock clock) {
-      return at.plus(FRESH_FOR).isBefore(clock.instant());
+      boolean absent = value instanceof List<?> list && list.isEmpty();
+      return absent || at.plus(FRESH_FOR).isBefore(clock.instant());
     }
   }
 }

@@ -47,6 +47,9 @@ public class ServerDryRun implements DryRun {
     Map<String, Boolean> namespaces = new HashMap<>();
     List<String> problems = new ArrayList<>();
     for (RenderedObject object : rendered.objects()) {
+      if (request.replaceCrds() && chartKinds.contains(groupKind(object.apiVersion(), object.kind()))) {
+        continue; // its CRD is replaced by the chart's before Helm runs: the installed one cannot judge it
+      }
       Optional<ResourceDefinitionContext> resource = kinds.resolve(object.apiVersion(), object.kind());
       if (resource.isEmpty()) {
         if (!chartKinds.contains(groupKind(object.apiVersion(), object.kind()))) {

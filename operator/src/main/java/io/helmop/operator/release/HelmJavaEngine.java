@@ -58,6 +58,7 @@ public class HelmJavaEngine {
     if (request.atomic()) install.atomic();
     if (request.waitReady()) install.waitReady();
     if (request.createNamespace()) install.createNamespace();
+    if (request.skipCrds()) install.skipCrds();
     install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
     return install;
   }

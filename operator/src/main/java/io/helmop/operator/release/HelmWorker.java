@@ -37,6 +37,7 @@ public final class HelmWorker {
       long timeoutSeconds,
       boolean createNamespace,
       boolean cleanupOnFail,
+      boolean skipCrds,
       String kubeconfigFile,
       String kubeconfigContents,
       String workDir) {
@@ -45,14 +46,14 @@ public final class HelmWorker {
         Path workDir) {
       return new Job(install, description, request.releaseName(), request.namespace(), request.chart().toString(),
           request.values(), request.atomic(), request.waitReady(), request.timeout().toSeconds(),
-          request.createNamespace(), request.cleanupOnFail(),
+          request.createNamespace(), request.cleanupOnFail(), request.skipCrds(),
           kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(),
           workDir.toString());
     }
 
     ReleaseRequest request() {
       return new ReleaseRequest(releaseName, namespace, Path.of(chart), values, atomic, waitReady,
-          Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail);
+          Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail, skipCrds, false);
     }
 
     HelmKubeconfig kubeconfig() {

@@ -2,6 +2,7 @@ package io.helmop.operator.release;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.helmop.api.v1alpha1.ChartSpec;
+import io.helmop.api.v1alpha1.CrdPolicy;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseSpec;
 import io.helmop.api.v1alpha1.InstallSpec;
@@ -53,7 +54,9 @@ public class ReleasePlanner implements Planner {
         !Boolean.FALSE.equals(upgrade.getWait()),
         Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m"),
         Boolean.TRUE.equals(install.getCreateNamespace()),
-        !Boolean.FALSE.equals(upgrade.getCleanupOnFail()));
+        !Boolean.FALSE.equals(upgrade.getCleanupOnFail()),
+        install.getCrds() == CrdPolicy.Skip,
+        install.getCrds() == CrdPolicy.CreateReplace || upgrade.getCrds() == CrdPolicy.CreateReplace);
     return DesiredRelease.of(chart, request, sources);
   }
 

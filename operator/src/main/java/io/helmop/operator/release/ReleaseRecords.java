@@ -42,6 +42,11 @@ public class ReleaseRecords {
 
   private final KubernetesClient client;
 
+  /** The client Helm's records are read and written with; the same rights serve the release's CRDs. */
+  KubernetesClient client() {
+    return client;
+  }
+
   public ReleaseRecords(KubernetesClient client) {
     this.client = client;
   }

@@ -1,6 +1,11 @@
 package io.helmop.operator.release;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.helmop.api.v1alpha1.CrdPolicy;
 import io.helmop.api.v1alpha1.HelmRelease;
+import io.helmop.api.v1alpha1.InstallSpec;
+import io.helmop.api.v1alpha1.UpgradeSpec;
+import java.io.IOException;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
@@ -40,6 +45,7 @@ public class Releaser {
       int maxHistory, BooleanSupplier superseded) throws ReconcileFailure {
     ReleaseRequest request = desired.request();
     boolean install = isInstall(history);
+    prepareCrds(release, desired, install);
     try {
       String description = ReleaseRecords.appliedDescription(install, desired.digest());
       if (install) {
@@ -98,6 +104,24 @@ public class Releaser {
     return ReconcileFailure.waiting(Reasons.SUPERSEDED, "A newer generation of the HelmRelease arrived while "
         + "helmop was releasing chart " + desired.chart().nameAndVersion() + ": " + stop.getMessage() + "." + undone
         + " The newer generation is released next.");
+  }
+
+  /** spec.install.crds / spec.upgrade.crds: the chart's CRDs created or replaced before Helm's own call. */
+  private void prepareCrds(HelmRelease release, DesiredRelease desired, boolean install) throws ReconcileFailure {
+    CrdPolicy policy = install
+        ? Optional.ofNullable(release.getSpec().getInstall()).map(InstallSpec::getCrds).orElse(CrdPolicy.Create)
+        : Optional.ofNullable(release.getSpec().getUpgrade()).map(UpgradeSpec::getCrds).orElse(CrdPolicy.Skip);
+    String field = install ? "spec.install.crds" : "spec.upgrade.crds";
+    try {
+      ChartCrds.prepare(records.client(), desired.request().chart(), policy, install);
+    } catch (IOException | RuntimeException e) {
+      String cause = e instanceof KubernetesClientException k && k.getStatus() != null
+          ? k.getStatus().getMessage() : e.getMessage();
+      throw ReconcileFailure.retryable(install ? Reasons.INSTALL_FAILED : Reasons.UPGRADE_FAILED, "The "
+          + "CustomResourceDefinitions of chart " + desired.chart().nameAndVersion() + " could not be applied ("
+          + field + ": " + policy + "): " + cause + ". Nothing was released; the last good revision keeps "
+          + "serving. Fix the chart's crds/, or set " + field + " to Skip.", null);
+    }
   }
 
   public static boolean isHelmFailure(ReconcileFailure failure) {
