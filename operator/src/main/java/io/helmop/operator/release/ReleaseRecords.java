@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -41,6 +43,33 @@ public class ReleaseRecords {
         .map(ReleaseRecords::decode)
         .sorted(Comparator.comparingInt(ReleaseRecord::revision).reversed())
         .toList();
+  }
+
+  /**
+   * The HelmRelease the release belongs to: the marks of its newest marked revision (a revision another client
+   * made since may lack them). Empty when no revision is marked.
+   */
+  public static Optional<ReleaseOwner> owner(List<ReleaseRecord> history) {
+    return history.stream().map(ReleaseRecord::markedOwner).flatMap(Optional::stream).findFirst();
+  }
+
+  /**
+   * Marks the revisions newer than {@code after} as {@code owner}'s: those one Helm call of helmop wrote (the
+   * caller holds the release, so no other HelmRelease's call wrote any of them). A merge patch of the labels
+   * alone, so it never conflicts with Helm rewriting a record.
+   */
+  public void mark(String namespace, String releaseName, int after, ReleaseOwner owner) {
+    String patch;
+    try {
+      patch = JSON.writeValueAsString(Map.of("metadata", Map.of("labels", owner.labels())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    storageSecrets(namespace, releaseName).stream()
+        .filter(secret -> revisionOf(secret) > after)
+        .filter(secret -> !ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).equals(Optional.of(owner)))
+        .forEach(secret -> client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
   }
 
   /** Helm's whole record of one revision (chart, values, manifest, hooks), if Helm still keeps it. */
@@ -104,7 +133,8 @@ public class ReleaseRecords {
   }
 
   static ReleaseRecord decode(Secret secret) {
-    return fromJson(decodeJson(secret));
+    return fromJson(decodeJson(secret))
+        .withOwner(ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).orElse(null));
   }
 
   /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
