@@ -159,6 +159,9 @@ public final class ReleaseClassifier {
     if (!newest.isDeployed()) {
       return "Helm's newest revision " + newest.revision() + " is " + newest.status();
     }
+    if (status == null || status.getLastAppliedRevision() == null) {
+      return "this HelmRelease has not applied Helm's newest revision " + newest.revision() + " yet";
+    }
     if (!Objects.equals(status.getLastAppliedRevision(), newest.revision())) {
       return "Helm's newest revision " + newest.revision() + " is not the one helmop made (revision "
           + status.getLastAppliedRevision() + ")";

@@ -142,6 +142,8 @@ class ReleaseClassifierTest {
         List.of(markedBy(OTHER_TEAM, pending(2, NOW)), markedBy(OTHER_TEAM, record(1, "deployed", "")))));
     rows.add(row("another's, but suspended: no action anyway", SUSPENDED, r -> r.getSpec().setSuspend(true),
         APPLIED, List.of(markedBy(OTHER_TEAM, record(1, "deployed", "")))));
+    rows.add(row("marked as this HelmRelease's, though its status was lost", OUT_OF_SYNC, r -> r.setStatus(null),
+        APPLIED, deployed(3)));
     rows.add(row("applied by this HelmRelease before releases were marked", UNMARKED, r -> { }, APPLIED,
         List.of(unmarked(record(3, "deployed", "Upgrade complete")))));
     rows.add(row("marked for an earlier HelmRelease of this namespace and name (another uid)", UNMARKED,
