@@ -135,11 +135,7 @@ class ReleaseOwnershipTest {
     intruder.getSpec().setReleaseName("web");
     intruder = cache.put(intruder);
     reconcile(intruder);
-    HelmRelease deleting = cache.latest(intruder);
-    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
-    cache.put(deleting);
-
-    DeleteControl control = reconciler.cleanup(cache.latest(intruder), cache);
+    DeleteControl control = delete(intruder);
 
     assertThat(control.isRemoveFinalizer()).isTrue();
     assertThat(helm.operations()).containsExactly("install apps/web");
@@ -181,10 +177,7 @@ class ReleaseOwnershipTest {
     assertThat(condition(cache.latest(web).getStatus().getConditions(), "Stalled").getStatus()).isEqualTo("True");
     assertThat(events("apps", "web")).containsExactly("AdoptionRefused");
 
-    HelmRelease deleting = cache.latest(web);
-    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
-    cache.put(deleting);
-    assertThat(reconciler.cleanup(cache.latest(web), cache).isRemoveFinalizer()).isTrue();
+    assertThat(delete(web).isRemoveFinalizer()).isTrue();
     assertThat(helm.calls).as("no uninstall of the CLI's release").isEmpty();
     assertThat(helm.records("apps", "web")).hasSize(1);
   }
@@ -281,11 +274,7 @@ class ReleaseOwnershipTest {
     dependency.setNamespace("apps");
     other.getSpec().setDependsOn(List.of(dependency));
     cache.put(other);
-    HelmRelease deleting = cache.latest(foundation);
-    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
-    cache.put(deleting);
-
-    DeleteControl control = reconciler.cleanup(cache.latest(foundation), cache);
+    DeleteControl control = delete(foundation);
 
     assertThat(control.isRemoveFinalizer()).isTrue();
     assertThat(helm.operations()).contains("uninstall apps/foundation");
@@ -295,6 +284,14 @@ class ReleaseOwnershipTest {
 
   void reconcile(HelmRelease release) throws ReconcileFailure {
     reconciler.reconcile(cache.latest(release), cache);
+  }
+
+  /** `kubectl delete`: the deletion timestamp, then the finalizer's cleanup. */
+  DeleteControl delete(HelmRelease release) {
+    HelmRelease deleting = cache.latest(release);
+    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
+    cache.put(deleting);
+    return reconciler.cleanup(cache.latest(release), cache);
   }
 
   void change(HelmRelease release, String values) throws Exception {
