@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Helm's own release records. helm-java has neither "get manifest" nor "rollback", and reading the
@@ -30,6 +32,7 @@ public class ReleaseRecords {
   /** Added to a mark once the objects are back as the last deployed revision has them. */
   public static final String RESTORED = "objects restored to revision";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(ReleaseRecords.class);
 
   private final KubernetesClient client;
 
@@ -70,6 +73,19 @@ public class ReleaseRecords {
         .filter(secret -> !ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).equals(Optional.of(owner)))
         .forEach(secret -> client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName())
             .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
+  }
+
+  /**
+   * {@link #mark} right after a Helm call, which may itself have failed: Helm's outcome matters more than the
+   * marks, so a failure to mark is logged, and the next reconcile marks what is left (state UNMARKED).
+   */
+  public void markNewRevisions(String namespace, String releaseName, int after, ReleaseOwner owner) {
+    try {
+      mark(namespace, releaseName, after, owner);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not mark release {} in namespace {} as HelmRelease {}'s: {}", releaseName, namespace, owner,
+          e.getMessage());
+    }
   }
 
   /** Helm's whole record of one revision (chart, values, manifest, hooks), if Helm still keeps it. */

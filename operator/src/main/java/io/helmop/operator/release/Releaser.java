@@ -78,8 +78,8 @@ public class Releaser {
         } else {
           helm.upgrade(request, null, superseded);
         }
-      } finally {
-        markNewRevisions(request, newestBefore, owner);
+      } finally { // failed revisions too: the next attempt must still find the release this HelmRelease's
+        records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, owner);
       }
     } catch (HelmStoppedException e) {
       throw undoStopped(release, desired, history, e);
@@ -100,16 +100,6 @@ public class Releaser {
           + "retries.", null);
     }
     return after;
-  }
-
-  /** Failed revisions are marked too: the next attempt must still find the release this HelmRelease's. */
-  private void markNewRevisions(ReleaseRequest request, int newestBefore, ReleaseOwner owner) {
-    try {
-      records.mark(request.namespace(), request.releaseName(), newestBefore, owner);
-    } catch (RuntimeException e) { // Helm's own outcome matters more; the next reconcile marks what is left
-      LOG.warn("Could not mark release {} in namespace {} as HelmRelease {}'s: {}", request.releaseName(),
-          request.namespace(), owner, e.getMessage());
-    }
   }
 
   /**
