@@ -87,6 +87,43 @@ class ReleaseOwnershipIT extends OperatorTest {
   }
 
   @Test
+  void aReleaseHelmopMadeBeforeItMarkedReleasesStaysWithTheHelmReleaseThatMadeIt() {
+    String teamA = namespace("own-old-a");
+    String teamB = namespace("own-old-b");
+    apply(cluster, helmRelease(teamA, "web", repository.url(), "0.1.0", "values: {message: team-a}"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", teamA, "--timeout=180s").orFail();
+    await().atMost(Duration.ofMinutes(1)).until(() -> !cluster.client().configMaps().inNamespace(teamA)
+        .withLabel("helmop.io/release", teamA + ".web").list().getItems().isEmpty());
+    // as an operator before this change left it: no marks on Helm's records, only drift's label on the objects;
+    // suspended, so that it does not mark them again before the newcomer comes
+    cluster.kubectl("patch", "helmrelease/web", "-n", teamA, "--type=merge", "-p", "{\"spec\":{\"suspend\":true}}")
+        .orFail();
+    await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, teamA, "web"), "Reconciling")
+        .map(c -> "Suspended".equals(c.getReason())).orElse(false));
+    cluster.kubectl("label", "secret", "-n", teamA, "-l", "owner=helm,name=web", "helmop.io/owner-namespace-",
+        "helmop.io/owner-name-", "helmop.io/owner-uid-").orFail();
+    assertThat(revisions(teamA, "web").get(0).getMetadata().getLabels()).doesNotContainKey("helmop.io/owner-name");
+
+    String tenant = "tenant-" + teamB;
+    grantHelmReleases(teamB, tenant);
+    cluster.kubectlWithInput(helmRelease(teamB, "newcomer", repository.url(), "0.1.0",
+        "releaseName: web\ntargetNamespace: " + teamA), "--as=" + tenant, "apply", "-f", "-").orFail();
+
+    Condition ready = awaitReadyFalse(teamB, "newcomer", "ReleaseOwnedByAnother");
+    System.out.println("ReleaseOwnedByAnother (unmarked release): " + ready.getMessage());
+    assertThat(ready.getMessage()).contains("belongs to HelmRelease " + teamA + "/web")
+        .contains("helmop.io/release=" + teamA + ".web");
+    assertThat(revisions(teamA, "web")).as("not adopted").hasSize(1);
+    assertThat(events(teamB, "newcomer")).extracting(Event::getReason).doesNotContain("ReleaseAdopted");
+
+    cluster.kubectl("patch", "helmrelease/web", "-n", teamA, "--type=merge", "-p", "{\"spec\":{\"suspend\":false}}")
+        .orFail();
+    await().atMost(Duration.ofMinutes(1)).until(() -> "web".equals(revisions(teamA, "web").get(0).getMetadata()
+        .getLabels().get("helmop.io/owner-name")));
+    assertThat(revisions(teamA, "web")).as("marked again without a Helm call").hasSize(1);
+  }
+
+  @Test
   void aReleaseTheHelmCliInstalledIsAdoptedWithAnEventAndMarked() {
     String ns = namespace("own-cli");
     cluster.helm("install", "web", "hello", "--repo", repository.url(), "--version", "0.1.0", "-n", ns,

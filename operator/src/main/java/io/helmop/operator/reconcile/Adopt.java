@@ -1,23 +1,40 @@
 package io.helmop.operator.reconcile;
 
 import io.helmop.operator.ReconcileFailure;
+import io.helmop.operator.drift.ReleaseLabel;
+import io.helmop.operator.release.ReleaseOwner;
+import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.status.Notice;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * UNMANAGED: a release nobody owns (the helm CLI installed it). Adopting it upgrades it with the spec and marks it
- * as this HelmRelease's, whose deletion then uninstalls it: an Event says so. An operator started with
- * --adopt-releases=false refuses instead, so a tenant cannot take over a release by naming it.
+ * UNMANAGED: a release no marks give an owner. When its objects carry helmop's release label, helmop made it
+ * before it marked releases, for the HelmRelease the label names: this one marks it as its own (no Helm call),
+ * any other leaves it alone. Otherwise the helm CLI installed it: adopting it upgrades it with the spec and
+ * marks it as this HelmRelease's, whose deletion then uninstalls it, and an Event says so. An operator started
+ * with --adopt-releases=false refuses instead, so a tenant cannot take over a release by naming it.
  */
 final class Adopt implements Action {
+  private static final Logger LOG = LoggerFactory.getLogger(Adopt.class);
+
   private final boolean allowed;
   private final ChartRelease upgrade;
+  private final Function<ReleaseRecord, Optional<String>> releaseLabelOn;
+  private final ReleaseRecords records;
 
-  Adopt(boolean allowed, ChartRelease upgrade) {
+  /** @param releaseLabelOn the release label on the live objects of a revision (drift's label) */
+  Adopt(boolean allowed, ChartRelease upgrade, Function<ReleaseRecord, Optional<String>> releaseLabelOn,
+      ReleaseRecords records) {
     this.allowed = allowed;
     this.upgrade = upgrade;
+    this.releaseLabelOn = releaseLabelOn;
+    this.records = records;
   }
 
   @Override
@@ -25,6 +42,21 @@ final class Adopt implements Action {
     ReleaseRecord found = r.history().get(0);
     String release = "Helm release " + found.name() + " in namespace " + found.namespace() + " (revision "
         + found.revision() + ", " + found.chart() + ")";
+    Optional<String> madeFor = releaseLabelOn.apply(found);
+    if (madeFor.isPresent() && madeFor.get().equals(ReleaseLabel.valueOf(r.release()))) {
+      records.mark(found.namespace(), found.name(), 0, ReleaseOwner.of(r.release()));
+      LOG.info("Marked {} as this HelmRelease's: its objects carry {}={}, helmop made it before it marked "
+          + "releases", release, ReleaseLabel.KEY, madeFor.get());
+      return Outcome.next();
+    }
+    if (madeFor.isPresent()) {
+      String owner = ReleaseLabel.helmReleaseOf(madeFor.get());
+      return Outcome.of(ReconcileFailure.stalled(Reasons.RELEASE_OWNED_BY_ANOTHER, release + " belongs to "
+          + "HelmRelease " + owner + ": its objects carry " + ReleaseLabel.KEY + "=" + madeFor.get() + ", as helmop "
+          + "labelled them for that HelmRelease before it marked releases. helmop leaves it alone for this "
+          + "HelmRelease (no upgrade, and no uninstall when it is deleted). Pick another spec.releaseName or "
+          + "spec.targetNamespace, or delete HelmRelease " + owner + " first (its deletion uninstalls the release)."));
+    }
     if (!allowed) {
       return Outcome.of(ReconcileFailure.stalled(Reasons.ADOPTION_REFUSED, release + " was installed by another "
           + "client and no HelmRelease owns it; this operator does not adopt releases (--adopt-releases=false), "

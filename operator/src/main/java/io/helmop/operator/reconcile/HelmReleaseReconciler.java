@@ -142,7 +142,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.install = new ChartRelease(ChartRelease.INSTALL, gate, preflight, releaser, remediation, statuses,
         checkDrift);
     this.adopt = new Adopt(limits.adoptReleases(), new ChartRelease(ChartRelease.ADOPT, gate, preflight, releaser,
-        remediation, statuses, checkDrift));
+        remediation, statuses, checkDrift), drift::releaseLabelOn, records);
     this.claim = new ClaimRelease(records);
     this.leaveToOwner = new LeaveToOwner();
     this.upgrade = new ChartRelease(ChartRelease.UPGRADE, gate, preflight, releaser, remediation, statuses,
