@@ -112,7 +112,7 @@ class ReleaseOwnershipIT extends OperatorTest {
     Condition ready = awaitReadyFalse(teamB, "newcomer", "ReleaseOwnedByAnother");
     System.out.println("ReleaseOwnedByAnother (unmarked release): " + ready.getMessage());
     assertThat(ready.getMessage()).contains("belongs to HelmRelease " + teamA + "/web")
-        .contains("helmop.io/release=" + teamA + ".web");
+        .contains("its objects carry helmop.io/release=" + teamA + ".web");
     assertThat(revisions(teamA, "web")).as("not adopted").hasSize(1);
     assertThat(events(teamB, "newcomer")).extracting(Event::getReason).doesNotContain("ReleaseAdopted");
 

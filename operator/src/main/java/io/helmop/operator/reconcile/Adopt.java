@@ -50,12 +50,10 @@ final class Adopt implements Action {
       return Outcome.next();
     }
     if (madeFor.isPresent()) {
-      String owner = ReleaseLabel.helmReleaseOf(madeFor.get());
-      return Outcome.of(ReconcileFailure.stalled(Reasons.RELEASE_OWNED_BY_ANOTHER, release + " belongs to "
-          + "HelmRelease " + owner + ": its objects carry " + ReleaseLabel.KEY + "=" + madeFor.get() + ", as helmop "
-          + "labelled them for that HelmRelease before it marked releases. helmop leaves it alone for this "
-          + "HelmRelease (no upgrade, and no uninstall when it is deleted). Pick another spec.releaseName or "
-          + "spec.targetNamespace, or delete HelmRelease " + owner + " first (its deletion uninstalls the release)."));
+      String[] owner = ReleaseLabel.helmReleaseOf(madeFor.get()).split("/", 2);
+      return Outcome.of(new ReleaseOwner(owner[0], owner.length > 1 ? owner[1] : "", "").ownedBy(r.release(),
+          "its objects carry " + ReleaseLabel.KEY + "=" + madeFor.get() + ", as helmop labelled them for that "
+          + "HelmRelease before it marked releases"));
     }
     if (!allowed) {
       return Outcome.of(ReconcileFailure.stalled(Reasons.ADOPTION_REFUSED, release + " was installed by another "

@@ -62,8 +62,13 @@ public record ReleaseOwner(String namespace, String name, String uid) {
    * spec names another release or the owner is gone.
    */
   public ReconcileFailure ownedBy(HelmRelease release) {
+    return ownedBy(release, "uid " + uid);
+  }
+
+  /** @param evidence how helmop knows the owner, said in parentheses after it */
+  public ReconcileFailure ownedBy(HelmRelease release, String evidence) {
     return ReconcileFailure.stalled(Reasons.RELEASE_OWNED_BY_ANOTHER, "Helm release " + release.releaseName()
-        + " in namespace " + release.targetNamespace() + " belongs to HelmRelease " + this + " (uid " + uid
+        + " in namespace " + release.targetNamespace() + " belongs to HelmRelease " + this + " (" + evidence
         + "): helmop leaves it alone for this HelmRelease (no upgrade, and no uninstall when it is deleted). Pick "
         + "another spec.releaseName or spec.targetNamespace, or delete HelmRelease " + this + " first (its "
         + "deletion uninstalls the release).");
