@@ -6,6 +6,7 @@ import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.config.LeaseSettings;
 import io.helmop.operator.config.OperationsOptions;
 import io.helmop.operator.config.OperatorConfig;
+import io.helmop.operator.config.TenantLimits;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
@@ -64,6 +65,9 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Mixin
   OperationsOptions operations = new OperationsOptions();
 
+  @CommandLine.Mixin
+  TenantLimits tenantLimits = new TenantLimits();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -71,6 +75,7 @@ public final class Main implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OperatorConfig config = options.toConfig();
+    TenantLimits.Settings limits = tenantLimits.settings();
     LeaseSettings leaseSettings = operations.lease();
     Logging.apply(operations.log());
     // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
@@ -119,7 +124,7 @@ public final class Main implements Callable<Integer> {
     var reconciler = new HelmReleaseReconciler(
         new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
-        drift, managedObjects, workDir, clock, instance, metrics);
+        drift, managedObjects, workDir, clock, instance, metrics, limits);
 
     // JOSDK's default pool, made here so that its queue can be measured
     var reconcileThreads = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0L,
@@ -172,6 +177,9 @@ public final class Main implements Callable<Integer> {
         + "leader election={}", instance, config.namespaces().isEmpty() ? "all" : config.namespaces(),
         operations.shardSelector(), kubeconfig, config.cacheDir(),
         leadership.enabled() ? "Lease " + leadership.leaseDescription() : "off");
+    LOG.info("Adopting releases no HelmRelease owns: {}; references to other namespaces: {}",
+        limits.adoptReleases() ? "yes" : "no (--adopt-releases=false)",
+        limits.crossNamespaceRefs() ? "followed" : "refused (--no-cross-namespace-refs)");
     operator.start();
     LOG.info("helmop started: {}", leadership.describe());
     Thread.currentThread().join(); // the operator runs on its own threads until the JVM is told to stop

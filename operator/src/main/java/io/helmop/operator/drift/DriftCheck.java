@@ -59,6 +59,36 @@ public class DriftCheck implements ObjectRestorer {
     this.clock = clock;
   }
 
+  /**
+   * The release label ({@link ReleaseLabel}) on the first of a revision's objects found in the cluster. helmop
+   * labels the objects of every release it checks for drift, so on a release it made before it marked Helm's
+   * records, the label names the HelmRelease that made it. Empty when no object is found (three looked up at
+   * most), it carries no label, or it cannot be read.
+   */
+  public Optional<String> releaseLabelOn(ReleaseRecord revision) {
+    int looked = 0;
+    for (ObjectNode object : ManifestObjects.parse(revision.manifest())) {
+      if (looked++ == 3) {
+        break;
+      }
+      try {
+        Optional<ResourceDefinitionContext> resource = kinds.resolve(object.path("apiVersion").asText(),
+            object.path("kind").asText());
+        if (resource.isEmpty()) {
+          continue;
+        }
+        var live = Objects.handle(client, resource.get(), ObjectRef.of(object, resource.get(),
+            revision.namespace())).get();
+        if (live != null) {
+          return Optional.ofNullable(live.getMetadata().getLabels()).map(labels -> labels.get(ReleaseLabel.KEY));
+        }
+      } catch (KubernetesClientException e) {
+        LOG.debug("Could not read an object of release {}: {}", revision.name(), e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
   public static Mode mode(HelmRelease release) {
     DriftDetectionSpec spec = release.getSpec().getDriftDetection();
     return spec == null || spec.getMode() == null ? Mode.Enabled : spec.getMode();

@@ -15,6 +15,11 @@ public final class ReleaseLabel {
 
   private ReleaseLabel() {}
 
+  /** The HelmRelease a label value names, as "namespace/name" (a namespace has no dots; a long name is cut). */
+  public static String helmReleaseOf(String value) {
+    return value.replaceFirst("\\.", "/");
+  }
+
   /** {@code namespace.name}; when longer than a label value may be, its start plus a hash keeps it unique. */
   public static String valueOf(HelmRelease release) {
     String value = release.getMetadata().getNamespace() + "." + release.getMetadata().getName();

@@ -4,6 +4,7 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.config.Durations;
+import io.helmop.operator.config.TenantLimits;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.dependency.DependencyEventSource;
 import io.helmop.operator.dependency.SettleWindow;
@@ -79,7 +80,10 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final CheckDrift checkDrift;
   private final StallOnRetries stallOnRetries;
   private final ChartRelease install;
-  private final ChartRelease adopt;
+  private final Adopt adopt;
+  private final ClaimRelease claim;
+  private final LeaveToOwner leaveToOwner;
+  private final TenantLimits.Settings limits;
   private final ChartRelease upgrade;
   private final Uninstall uninstall;
 
@@ -100,6 +104,16 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
       DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
       HelmopMetrics metrics) {
+    this(planner, records, helm, preflight, statuses, events, settleWindow, references, drift, managedObjects,
+        workDir, clock, instance, metrics, TenantLimits.Settings.OPEN);
+  }
+
+  /** @param limits whether releases nobody owns are adopted, and references to other namespaces followed */
+  public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
+      StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
+      DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
+      HelmopMetrics metrics, TenantLimits.Settings limits) {
+    this.limits = limits;
     this.planner = planner;
     this.preflight = preflight;
     this.records = records;
@@ -127,11 +141,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.stallOnRetries = new StallOnRetries();
     this.install = new ChartRelease(ChartRelease.INSTALL, gate, preflight, releaser, remediation, statuses,
         checkDrift);
-    this.adopt = new ChartRelease(ChartRelease.ADOPT, gate, preflight, releaser, remediation, statuses,
-        checkDrift);
+    this.adopt = new Adopt(limits.adoptReleases(), new ChartRelease(ChartRelease.ADOPT, gate, preflight, releaser,
+        remediation, statuses, checkDrift), drift::releaseLabelOn, records);
+    this.claim = new ClaimRelease(records);
+    this.leaveToOwner = new LeaveToOwner();
     this.upgrade = new ChartRelease(ChartRelease.UPGRADE, gate, preflight, releaser, remediation, statuses,
         checkDrift);
-    this.uninstall = new Uninstall(helm);
+    this.uninstall = new Uninstall(helm, records);
   }
 
   @Override
@@ -166,6 +182,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     }
     references.follow(r.release()); // before composing: a missing ConfigMap's creation must wake the release
     try {
+      if (!limits.crossNamespaceRefs()) {
+        NamespaceLockdown.check(r.release());
+      }
       Dependencies dependencies = r.dependencies();
       dependencies.validate(r.release());
       dependencies.checkNoCycle(r.release());
@@ -207,6 +226,8 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       case RETRIES_EXHAUSTED -> stallOnRetries;
       case NOT_INSTALLED -> install;
       case UNMANAGED -> adopt;
+      case OWNED_BY_ANOTHER -> leaveToOwner;
+      case UNMARKED -> claim;
       case OUT_OF_SYNC -> upgrade;
       case DELETING -> uninstall;
     };

@@ -4,7 +4,9 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.api.v1alpha1.RollbackStatus;
+import io.helmop.operator.release.ReleaseOwner;
 import io.helmop.operator.release.ReleaseRecord;
+import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.Remediation;
 import io.helmop.operator.rollback.RollbackRequest;
 import java.time.Duration;
@@ -33,6 +35,28 @@ public final class ReleaseClassifier {
     if (Boolean.TRUE.equals(release.getSpec().getSuspend())) {
       return state(ReleaseState.SUSPENDED, "spec.suspend is true");
     }
+    List<ReleaseRecord> history = facts.history();
+    Optional<ReleaseRecord> newest = history.stream().findFirst();
+    HelmReleaseStatus status = release.getStatus();
+    Optional<ReleaseOwner> owner = ReleaseRecords.owner(history);
+    if (owner.isPresent() && !owner.get().isHelmRelease(release)) {
+      return state(ReleaseState.OWNED_BY_ANOTHER, "Helm's records of release " + newest.get().name()
+          + " are marked as HelmRelease " + owner.get() + "'s");
+    }
+    boolean applied = status != null && status.getLastAppliedRevision() != null;
+    if (owner.isPresent() && !owner.get().isExactly(release)) {
+      return state(ReleaseState.UNMARKED, "marked as an earlier HelmRelease " + owner.get() + "'s (uid "
+          + owner.get().uid() + ")");
+    }
+    if (owner.isEmpty() && newest.isPresent() && applied) {
+      return state(ReleaseState.UNMARKED, "revision " + newest.get().revision() + " carries no owner marks "
+          + "(made before helmop marked releases), and this HelmRelease applied revision "
+          + status.getLastAppliedRevision());
+    }
+    if (owner.isEmpty() && newest.isPresent() && !newest.get().isPending()) {
+      return state(ReleaseState.UNMANAGED, "revision " + newest.get().revision() + " (" + newest.get().chart()
+          + ", " + newest.get().status() + ") was installed by another client and no HelmRelease owns it");
+    }
     if (RollbackRequest.of(release).isPresent()) {
       return state(ReleaseState.ROLLBACK_REQUESTED, "annotation " + RollbackRequest.ANNOTATION + "="
           + RollbackRequest.of(release).get().value());
@@ -41,9 +65,6 @@ public final class ReleaseClassifier {
       return state(ReleaseState.RESET_REQUESTED, "annotation " + DayTwoRequests.RESET + "="
           + DayTwoRequests.resetPending(release).get());
     }
-    List<ReleaseRecord> history = facts.history();
-    Optional<ReleaseRecord> newest = history.stream().findFirst();
-    HelmReleaseStatus status = release.getStatus();
     if (newest.isPresent() && newest.get().isPending()) {
       return pending(facts, newest.get());
     }
@@ -73,10 +94,6 @@ public final class ReleaseClassifier {
     }
     if (install) {
       return state(ReleaseState.NOT_INSTALLED, "Helm has no revision of release " + facts.desired().releaseName());
-    }
-    if (newest.get().isDeployed() && (status == null || status.getLastAppliedRevision() == null)) {
-      return state(ReleaseState.UNMANAGED, "revision " + newest.get().revision() + " (" + newest.get().chart()
-          + ") was installed by another client");
     }
     return state(ReleaseState.OUT_OF_SYNC, outOfSyncBecause(status, newest.get(), facts));
   }
@@ -147,6 +164,9 @@ public final class ReleaseClassifier {
   private static String outOfSyncBecause(HelmReleaseStatus status, ReleaseRecord newest, ReleaseFacts facts) {
     if (!newest.isDeployed()) {
       return "Helm's newest revision " + newest.revision() + " is " + newest.status();
+    }
+    if (status == null || status.getLastAppliedRevision() == null) {
+      return "this HelmRelease has not applied Helm's newest revision " + newest.revision() + " yet";
     }
     if (!Objects.equals(status.getLastAppliedRevision(), newest.revision())) {
       return "Helm's newest revision " + newest.revision() + " is not the one helmop made (revision "

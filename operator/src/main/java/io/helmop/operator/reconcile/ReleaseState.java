@@ -9,6 +9,21 @@ public enum ReleaseState {
   DELETING("being deleted"),
   /** spec.suspend: no action at all. */
   SUSPENDED("suspended"),
+  /**
+   * Helm's release records are marked as another HelmRelease's (another namespace's, or another name's): no Helm
+   * call at all, and no uninstall on deletion.
+   */
+  OWNED_BY_ANOTHER("owned by another HelmRelease"),
+  /**
+   * This HelmRelease applied the release, but its records carry no marks (helmop made them before it marked
+   * releases) or the marks of an earlier HelmRelease of the same namespace and name: mark them as this one's.
+   */
+  UNMARKED("this HelmRelease's, not yet marked so"),
+  /**
+   * A release no HelmRelease owns (the helm CLI installed it) and this one never applied: adopt it, announced,
+   * unless the operator refuses adoption.
+   */
+  UNMANAGED("installed by another client"),
   /** The annotation helmop.io/rollback-to asks for a rollback: act on it once. */
   ROLLBACK_REQUESTED("rollback requested"),
   /** The annotation reconcile.helmop.io/resetAt asks for the count of failed attempts to start again. */
@@ -32,8 +47,6 @@ public enum ReleaseState {
   RETRIES_EXHAUSTED("retries exhausted"),
   /** Helm has no revision of the release: install. */
   NOT_INSTALLED("not installed"),
-  /** A release installed by another client (the helm CLI), never applied by this HelmRelease: adopt it. */
-  UNMANAGED("installed by another client"),
   /** The spec, the values or the chart changed, or Helm's newest revision is not helmop's: upgrade. */
   OUT_OF_SYNC("out of sync");
 

@@ -10,6 +10,7 @@ import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
 import io.helmop.operator.release.HelmFailures;
+import io.helmop.operator.release.ReleaseOwner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRequest;
@@ -139,6 +140,7 @@ final class RollBack implements Action {
           message)), Optional.empty());
     } finally {
       deleteRecursively(chartDir);
+      records.markNewRevisions(namespace, name, history.get(0).revision(), ReleaseOwner.of(release));
     }
     records.prune(namespace, name, maxHistory);
     List<ReleaseRecord> after = records.history(namespace, name);

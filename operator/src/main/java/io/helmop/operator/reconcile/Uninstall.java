@@ -5,6 +5,9 @@ import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.dependency.Dependencies;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
+import io.helmop.operator.release.ReleaseOwner;
+import io.helmop.operator.release.ReleaseRecord;
+import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.status.Notice;
 import io.helmop.operator.status.Reasons;
 import java.time.Duration;
@@ -15,23 +18,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DELETING: uninstalls the release once no other release depends on it; a suspended HelmRelease leaves its
- * release installed (suspend means hands off). DONE lets the finalizer go; WAIT and RETRY keep it.
+ * DELETING: uninstalls the release once no other release of its namespace depends on it; a suspended HelmRelease
+ * leaves its release installed (suspend means hands off), and so does one that does not own the release (it
+ * belongs to another HelmRelease, or to the helm CLI and was never adopted). DONE lets the finalizer go; WAIT and
+ * RETRY keep it.
  */
 final class Uninstall implements Action {
   private static final Logger LOG = LoggerFactory.getLogger(Uninstall.class);
 
   private final HelmEngine helm;
+  private final ReleaseRecords records;
 
-  Uninstall(HelmEngine helm) {
+  Uninstall(HelmEngine helm, ReleaseRecords records) {
     this.helm = helm;
+    this.records = records;
   }
 
   @Override
   public Outcome act(Reconciliation r, Classification c) {
     HelmRelease release = r.release();
+    Optional<String> notOurs = notOwned(release);
+    if (notOurs.isPresent()) {
+      LOG.info("Leaving Helm release {} in namespace {} installed: {}", release.releaseName(),
+          release.targetNamespace(), notOurs.get());
+      return Outcome.done(null, List.of(Notice.normal(Reasons.RELEASE_OWNED_BY_ANOTHER, "Helm release "
+          + release.releaseName() + " in namespace " + release.targetNamespace() + " was left installed: "
+          + notOurs.get() + ".")), Optional.empty());
+    }
     Dependencies dependencies = r.dependencies();
-    List<HelmRelease> dependents = dependencies.dependents(release);
+    // another namespace's dependents do not hold this one: a tenant cannot keep another from deleting its release
+    List<HelmRelease> dependents = dependencies.dependents(release).stream()
+        .filter(d -> release.getMetadata().getNamespace().equals(d.getMetadata().getNamespace())).toList();
     if (!dependents.isEmpty() && !ignoresDependents(release) && !dependencies.isInCycle(release)) {
       return waitForDependents(dependents);
     }
@@ -50,6 +67,22 @@ final class Uninstall implements Action {
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Release " + release.releaseName()
         + " was uninstalled from namespace " + release.targetNamespace())), Optional.empty());
+  }
+
+  /** Why the release is not this HelmRelease's to uninstall; empty when it is (or when Helm has none). */
+  private Optional<String> notOwned(HelmRelease release) {
+    List<ReleaseRecord> history = records.history(release.targetNamespace(), release.releaseName());
+    if (history.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<ReleaseOwner> owner = ReleaseRecords.owner(history);
+    if (owner.isPresent()) {
+      return owner.get().isHelmRelease(release) ? Optional.empty()
+          : Optional.of("it belongs to HelmRelease " + owner.get());
+    }
+    boolean applied = release.getStatus() != null && release.getStatus().getLastAppliedRevision() != null;
+    return applied ? Optional.empty() // made by helmop before it marked releases
+        : Optional.of("it was installed by another client and this HelmRelease never adopted it");
   }
 
   private static boolean ignoresDependents(HelmRelease release) {

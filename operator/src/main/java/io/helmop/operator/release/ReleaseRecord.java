@@ -1,6 +1,7 @@
 package io.helmop.operator.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
 
 /**
  * One revision of a Helm release as Helm stored it (Secret {@code sh.helm.release.v1.<name>.v<revision>}).
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param config the user-supplied values of this revision
  * @param manifest the rendered manifest Helm applied (hooks excluded)
  * @param hooks Helm's hook records of this revision (JSON array: name, kind, path, manifest, events, last_run)
+ * @param owner the HelmRelease helmop marked this revision for; null when unmarked
  */
 public record ReleaseRecord(
     String name,
@@ -21,13 +23,32 @@ public record ReleaseRecord(
     String description,
     JsonNode config,
     String manifest,
-    JsonNode hooks) {
+    JsonNode hooks,
+    ReleaseOwner owner) {
 
   public ReleaseRecord(String name, String namespace, int revision, String status, String chartName,
       String chartVersion, String appVersion, String lastDeployed, String description, JsonNode config,
       String manifest) {
     this(name, namespace, revision, status, chartName, chartVersion, appVersion, lastDeployed, description, config,
-        manifest, com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+        manifest, com.fasterxml.jackson.databind.node.MissingNode.getInstance(), null);
+  }
+
+  public ReleaseRecord(String name, String namespace, int revision, String status, String chartName,
+      String chartVersion, String appVersion, String lastDeployed, String description, JsonNode config,
+      String manifest, JsonNode hooks) {
+    this(name, namespace, revision, status, chartName, chartVersion, appVersion, lastDeployed, description, config,
+        manifest, hooks, null);
+  }
+
+  /** This revision with the owner marks read from its Secret's labels. */
+  public ReleaseRecord withOwner(ReleaseOwner marked) {
+    return new ReleaseRecord(name, namespace, revision, status, chartName, chartVersion, appVersion, lastDeployed,
+        description, config, manifest, hooks, marked);
+  }
+
+  /** The HelmRelease helmop marked this revision for. */
+  public Optional<ReleaseOwner> markedOwner() {
+    return Optional.ofNullable(owner);
   }
 
   public static final String DEPLOYED = "deployed";

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Helm's own release records. helm-java has neither "get manifest" nor "rollback", and reading the
@@ -39,6 +43,7 @@ public class ReleaseRecords {
     return (install ? "Install" : "Upgrade") + " complete (" + DIGEST + digest + ")";
   }
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(ReleaseRecords.class);
 
   private final KubernetesClient client;
 
@@ -57,6 +62,46 @@ public class ReleaseRecords {
         .map(ReleaseRecords::decode)
         .sorted(Comparator.comparingInt(ReleaseRecord::revision).reversed())
         .toList();
+  }
+
+  /**
+   * The HelmRelease the release belongs to: the marks of its newest marked revision (a revision another client
+   * made since may lack them). Empty when no revision is marked.
+   */
+  public static Optional<ReleaseOwner> owner(List<ReleaseRecord> history) {
+    return history.stream().map(ReleaseRecord::markedOwner).flatMap(Optional::stream).findFirst();
+  }
+
+  /**
+   * Marks the revisions newer than {@code after} as {@code owner}'s: those one Helm call of helmop wrote (the
+   * caller holds the release, so no other HelmRelease's call wrote any of them). A merge patch of the labels
+   * alone, so it never conflicts with Helm rewriting a record.
+   */
+  public void mark(String namespace, String releaseName, int after, ReleaseOwner owner) {
+    String patch;
+    try {
+      patch = JSON.writeValueAsString(Map.of("metadata", Map.of("labels", owner.labels())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    storageSecrets(namespace, releaseName).stream()
+        .filter(secret -> revisionOf(secret) > after)
+        .filter(secret -> !ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).equals(Optional.of(owner)))
+        .forEach(secret -> client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
+  }
+
+  /**
+   * {@link #mark} right after a Helm call, which may itself have failed: Helm's outcome matters more than the
+   * marks, so a failure to mark is logged, and the next reconcile marks what is left (state UNMARKED).
+   */
+  public void markNewRevisions(String namespace, String releaseName, int after, ReleaseOwner owner) {
+    try {
+      mark(namespace, releaseName, after, owner);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not mark release {} in namespace {} as HelmRelease {}'s: {}", releaseName, namespace, owner,
+          e.getMessage());
+    }
   }
 
   /** Helm's whole record of one revision (chart, values, manifest, hooks), if Helm still keeps it. */
@@ -120,7 +165,8 @@ public class ReleaseRecords {
   }
 
   static ReleaseRecord decode(Secret secret) {
-    return fromJson(decodeJson(secret));
+    return fromJson(decodeJson(secret))
+        .withOwner(ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).orElse(null));
   }
 
   /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */

@@ -10,6 +10,8 @@ import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,8 @@ public class Releaser {
   private final HelmEngine helm;
   private final ReleaseRecords records;
   private final ObjectRestorer restorer;
+  /** Releases ("namespace/name") a Helm call is running for: two HelmReleases naming one never run at once. */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer) {
     this.helm = helm;
@@ -44,14 +48,45 @@ public class Releaser {
   public List<ReleaseRecord> apply(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
       int maxHistory, BooleanSupplier superseded) throws ReconcileFailure {
     ReleaseRequest request = desired.request();
+    String key = request.namespace() + "/" + request.releaseName();
+    if (!inFlight.add(key)) {
+      throw ReconcileFailure.retryable(Reasons.RELEASE_LOCKED, "Another HelmRelease is releasing Helm release "
+          + request.releaseName() + " in namespace " + request.namespace() + " right now; helmop looks again with "
+          + "backoff (only one HelmRelease may own a release).", null);
+    }
+    try {
+      return applyOwned(release, desired, history, maxHistory, superseded);
+    } finally {
+      inFlight.remove(key);
+    }
+  }
+
+  /**
+   * Helm's call, with the revisions it wrote marked as this HelmRelease's. The history is read again first:
+   * another HelmRelease may have released the same name since this one was classified.
+   */
+  private List<ReleaseRecord> applyOwned(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
+      int maxHistory, BooleanSupplier superseded) throws ReconcileFailure {
+    ReleaseRequest request = desired.request();
+    ReleaseOwner owner = ReleaseOwner.of(release);
+    List<ReleaseRecord> now = records.history(request.namespace(), request.releaseName());
+    Optional<ReleaseOwner> marked = ReleaseRecords.owner(now);
+    if (marked.isPresent() && !marked.get().isHelmRelease(release)) {
+      throw marked.get().ownedBy(release);
+    }
+    int newestBefore = now.stream().mapToInt(ReleaseRecord::revision).max().orElse(0);
     boolean install = isInstall(history);
     prepareCrds(release, desired, install);
     try {
       String description = ReleaseRecords.appliedDescription(install, desired.digest());
-      if (install) {
-        helm.install(request, description, superseded);
-      } else {
-        helm.upgrade(request, description, superseded);
+      try {
+        if (install) {
+          helm.install(request, description, superseded);
+        } else {
+          helm.upgrade(request, description, superseded);
+        }
+      } finally { // failed revisions too: the next attempt must still find the release this HelmRelease's
+        records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, owner);
       }
     } catch (HelmStoppedException e) {
       throw undoStopped(release, desired, history, e);

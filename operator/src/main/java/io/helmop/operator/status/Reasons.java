@@ -73,6 +73,11 @@ public final class Reasons {
   public static final String ROLLBACK_NOT_POSSIBLE = "RollbackNotPossible";
   public static final String ROLLBACK_FAILED = "RollbackFailed";
 
+  // who owns a release (the marks on Helm's release records)
+  public static final String RELEASE_OWNED_BY_ANOTHER = "ReleaseOwnedByAnother";
+  public static final String ADOPTION_REFUSED = "AdoptionRefused";
+  public static final String RELEASE_ADOPTED = "ReleaseAdopted";
+
   // drift
   public static final String NO_DRIFT = "NoDrift";
   public static final String DRIFT_DETECTED = "DriftDetected";

@@ -5,6 +5,7 @@ import static io.helmop.operator.reconcile.ReleaseState.FAILED_NOT_RESTORED;
 import static io.helmop.operator.reconcile.ReleaseState.IN_SYNC;
 import static io.helmop.operator.reconcile.ReleaseState.NOT_INSTALLED;
 import static io.helmop.operator.reconcile.ReleaseState.OUT_OF_SYNC;
+import static io.helmop.operator.reconcile.ReleaseState.OWNED_BY_ANOTHER;
 import static io.helmop.operator.reconcile.ReleaseState.PENDING_ABANDONED;
 import static io.helmop.operator.reconcile.ReleaseState.PENDING_LOCKED;
 import static io.helmop.operator.reconcile.ReleaseState.RESET_REQUESTED;
@@ -13,6 +14,7 @@ import static io.helmop.operator.reconcile.ReleaseState.ROLLBACK_REQUESTED;
 import static io.helmop.operator.reconcile.ReleaseState.ROLLED_BACK;
 import static io.helmop.operator.reconcile.ReleaseState.SUSPENDED;
 import static io.helmop.operator.reconcile.ReleaseState.UNMANAGED;
+import static io.helmop.operator.reconcile.ReleaseState.UNMARKED;
 import static io.helmop.operator.reconcile.ReleaseState.UPGRADE_FORCED;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +27,7 @@ import io.helmop.api.v1alpha1.LastAttempt;
 import io.helmop.api.v1alpha1.RollbackStatus;
 import io.helmop.api.v1alpha1.UpgradeSpec;
 import io.helmop.operator.release.DesiredRelease;
+import io.helmop.operator.release.ReleaseOwner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRequest;
@@ -47,13 +50,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The classifier's table: each row is a situation (the HelmRelease, Helm's history, the clock) and the state it
- * must be named. Rows build on a release helmop applied as revision 3 from digest {@code APPLIED}.
+ * must be named. Rows build on a release helmop applied as revision 3 from digest {@code APPLIED}; Helm's records
+ * carry the marks of this HelmRelease ({@link #MINE}) unless a row says otherwise.
  */
 class ReleaseClassifierTest {
   static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
   static final String ME = "helmop-me";
   static final DesiredRelease APPLIED = desired("one");
   static final DesiredRelease CHANGED = desired("two");
+  static final ReleaseOwner MINE = new ReleaseOwner("apps", "web", "uid-web");
+  static final ReleaseOwner OTHER_TEAM = new ReleaseOwner("team-b", "web", "uid-b");
   private static final Set<ReleaseState> COVERED = EnumSet.noneOf(ReleaseState.class);
 
   record Row(String situation, ReleaseState expected, HelmRelease release, DesiredRelease desired,
@@ -94,8 +100,8 @@ class ReleaseClassifierTest {
     rows.add(row("a revision made from another digest is not taken for this one", OUT_OF_SYNC, r -> { }, CHANGED,
         List.of(record(4, "deployed", ReleaseRecords.appliedDescription(false, APPLIED.digest())),
             record(3, "superseded", ""))));
-    rows.add(row("someone ran helm upgrade by hand (revision 4 is not helmop's)", OUT_OF_SYNC, r -> { }, APPLIED,
-        List.of(record(4, "deployed", "Upgrade complete"), record(3, "superseded", ""))));
+    rows.add(row("someone ran helm upgrade by hand (revision 4 is not helmop's, nor marked)", OUT_OF_SYNC, r -> { },
+        APPLIED, List.of(unmarked(record(4, "deployed", "Upgrade complete")), record(3, "superseded", ""))));
     rows.add(row("Helm's newest revision failed (a non-atomic upgrade)", OUT_OF_SYNC, r -> { }, APPLIED,
         List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
     rows.add(row("an install that failed leaves no deployed revision: upgrade from it", OUT_OF_SYNC,
@@ -120,7 +126,35 @@ class ReleaseClassifierTest {
         r -> r.getStatus().setLastAttempt(attempt(APPLIED, 1, LastAttempt.FAILED, 9, ME)), APPLIED, deployed(3)));
     // another client's release
     rows.add(row("a release the helm CLI installed, never applied by this HelmRelease", UNMANAGED,
-        r -> r.setStatus(new HelmReleaseStatus()), APPLIED, List.of(record(1, "deployed", "Install complete"))));
+        r -> r.setStatus(new HelmReleaseStatus()), APPLIED, List.of(unmarked(record(1, "deployed",
+            "Install complete")))));
+    rows.add(row("a failed helm CLI install is adopted too (not upgraded unannounced)", UNMANAGED,
+        r -> r.setStatus(null), APPLIED, List.of(unmarked(record(1, "failed", "Install failed")))));
+    rows.add(row("an unowned release beats a force request (no unannounced adoption)", UNMANAGED, r -> {
+      r.setStatus(null);
+      r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now"));
+    }, APPLIED, List.of(unmarked(record(1, "deployed", "Install complete")))));
+    rows.add(row("an unowned release with a pending operation: wait for it first", PENDING_LOCKED,
+        r -> r.setStatus(null), APPLIED, List.of(unmarked(pending(2, NOW)), unmarked(record(1, "deployed", "")))));
+    // who owns the release
+    rows.add(row("marked as another namespace's HelmRelease's", OWNED_BY_ANOTHER, r -> r.setStatus(null), APPLIED,
+        List.of(markedBy(OTHER_TEAM, record(1, "deployed", "Install complete")))));
+    rows.add(row("another's, though this HelmRelease once applied it (the newest marks count)", OWNED_BY_ANOTHER,
+        r -> { }, APPLIED, List.of(markedBy(OTHER_TEAM, record(4, "deployed", "")), record(3, "superseded", ""))));
+    rows.add(row("another HelmRelease's of the same namespace", OWNED_BY_ANOTHER, r -> { }, APPLIED,
+        List.of(markedBy(new ReleaseOwner("apps", "web-copy", "uid-copy"), record(3, "deployed", "")))));
+    rows.add(row("another's beats a rollback request and a pending revision", OWNED_BY_ANOTHER,
+        r -> r.getMetadata().setAnnotations(Map.of(RollbackRequest.ANNOTATION, "1")), APPLIED,
+        List.of(markedBy(OTHER_TEAM, pending(2, NOW)), markedBy(OTHER_TEAM, record(1, "deployed", "")))));
+    rows.add(row("another's, but suspended: no action anyway", SUSPENDED, r -> r.getSpec().setSuspend(true),
+        APPLIED, List.of(markedBy(OTHER_TEAM, record(1, "deployed", "")))));
+    rows.add(row("marked as this HelmRelease's, though its status was lost", OUT_OF_SYNC, r -> r.setStatus(null),
+        APPLIED, deployed(3)));
+    rows.add(row("applied by this HelmRelease before releases were marked", UNMARKED, r -> { }, APPLIED,
+        List.of(unmarked(record(3, "deployed", "Upgrade complete")))));
+    rows.add(row("marked for an earlier HelmRelease of this namespace and name (another uid)", UNMARKED,
+        r -> r.setStatus(null), APPLIED, List.of(markedBy(new ReleaseOwner("apps", "web", "uid-old"),
+            record(1, "deployed", "")))));
     // pending revisions
     rows.add(row("pending, started by an earlier helmop process", PENDING_ABANDONED,
         r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.RUNNING, 0, "helmop-old", 4)), CHANGED,
@@ -219,7 +253,8 @@ class ReleaseClassifierTest {
   /** A HelmRelease helmop applied as revision 3 from digest APPLIED, generation 1. */
   static HelmRelease applied() {
     HelmRelease release = new HelmRelease();
-    release.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace("apps").withGeneration(1L).build());
+    release.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace("apps").withGeneration(1L)
+        .withUid("uid-web").build());
     release.setSpec(new HelmReleaseSpec());
     HelmReleaseStatus status = new HelmReleaseStatus();
     status.setLastAppliedDigest(APPLIED.digest());
@@ -265,11 +300,20 @@ class ReleaseClassifierTest {
 
   static ReleaseRecord pending(int revision, Instant since) {
     return new ReleaseRecord("web", "apps", revision, "pending-upgrade", "hello", "0.1.0", "1.0.0",
-        since.toString(), "Preparing upgrade", JsonNodeFactory.instance.objectNode(), "");
+        since.toString(), "Preparing upgrade", JsonNodeFactory.instance.objectNode(), "").withOwner(MINE);
   }
 
   static ReleaseRecord record(int revision, String status, String description) {
     return new ReleaseRecord("web", "apps", revision, status, "hello", "0.1.0", "1.0.0", "", description,
-        JsonNodeFactory.instance.objectNode(), "");
+        JsonNodeFactory.instance.objectNode(), "").withOwner(MINE);
+  }
+
+  /** A revision without owner marks: the helm CLI's, or helmop's from before it marked releases. */
+  static ReleaseRecord unmarked(ReleaseRecord record) {
+    return record.withOwner(null);
+  }
+
+  static ReleaseRecord markedBy(ReleaseOwner owner, ReleaseRecord record) {
+    return record.withOwner(owner);
   }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -173,14 +174,22 @@ public final class FakeHelmEngine implements HelmEngine {
         .put("appVersion", "1.0.0");
     release.set("config", JSON.valueToTree(values));
     release.put("manifest", "");
+    String secretName = "sh.helm.release.v1." + name + ".v" + revision;
+    Map<String, String> labels = new HashMap<>();
+    // Helm 3.13+ keeps a record's custom labels (helmop's owner marks) when it rewrites the record
+    Secret existing = client.secrets().inNamespace(namespace).withName(secretName).get();
+    if (existing != null && existing.getMetadata().getLabels() != null) {
+      labels.putAll(existing.getMetadata().getLabels());
+    }
+    labels.putAll(Map.of("owner", "helm", "name", name, "status", status, "version", String.valueOf(revision)));
     Secret secret = new SecretBuilder().withNewMetadata()
-        .withName("sh.helm.release.v1." + name + ".v" + revision).withNamespace(namespace)
-        .withLabels(Map.of("owner", "helm", "name", name, "status", status, "version", String.valueOf(revision)))
+        .withName(secretName).withNamespace(namespace)
+        .withLabels(labels)
         .endMetadata()
         .withType("helm.sh/release.v1")
         .addToData("release", ReleaseRecords.encode(release))
         .build();
-    client.secrets().inNamespace(namespace).resource(secret).createOr(existing -> existing.update());
+    client.secrets().inNamespace(namespace).resource(secret).createOr(current -> current.update());
   }
 
   /** Helm's history as `helm history` would show it, newest first. */
