@@ -45,7 +45,8 @@ final class Uninstall implements Action {
     } catch (HelmException e) {
       return Outcome.of(ReconcileFailure.retryable(Reasons.UNINSTALL_FAILED, "Uninstall of release "
           + release.releaseName() + " failed: " + e.getMessage() + ". helmop retries with backoff; the HelmRelease "
-          + "stays until it succeeds.", e));
+          + "stays until it succeeds." + io.helmop.operator.tenancy.Forbidden.explain(e.getMessage())
+          .map(rbac -> " " + rbac).orElse(""), e));
     }
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Release " + release.releaseName()
