@@ -106,7 +106,8 @@ public final class Main implements Callable<Integer> {
     var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
     // every request made for a release goes out as its ServiceAccount (when it has one): Helm through a
-    // kubeconfig of its own, the release steps through releaseClient; informers stay on the operator's client
+    // kubeconfig of its own, the release steps through releaseClient; the operator's own informers (HelmReleases,
+    // the drift watch) and Events stay on its client
     var impersonation = new Impersonation(client,
         new ServiceAccountKubeconfigs(kubeconfig, workDir.resolve("impersonation")), tenancy.defaultServiceAccount());
     KubernetesClient releaseClient = impersonation.releaseClient();
@@ -119,7 +120,7 @@ public final class Main implements Callable<Integer> {
     var charts = new HelmRepositoryClient(chartCache, clock);
     var ociCharts = new OciRegistryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
-    var references = new ReferenceWatcher(client);
+    var references = new ReferenceWatcher(releaseClient);
     var statuses = new StatusFactory(clock, instance);
     var events = new EventRecorder(client, clock, config.instanceName());
     var managedObjects = new ManagedObjectWatcher(client);
@@ -128,7 +129,7 @@ public final class Main implements Callable<Integer> {
     var preflight = new Preflight(helm, new ServerDryRun(releaseClient, kinds), new ClusterVersion(client, clock),
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(releaseClient), client),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(releaseClient), releaseClient),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
         drift, managedObjects, workDir, clock, instance, metrics, impersonation);
 
