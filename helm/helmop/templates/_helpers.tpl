@@ -95,10 +95,11 @@ needs nothing beyond its HelmReleases, Events and impersonation.
 - apiGroups: ["helmop.io"]
   resources: ["helmreleases/finalizers"]
   verbs: ["update", "patch"]
-# Events on HelmReleases (core and events.k8s.io APIs).
+# Events on HelmReleases (core and events.k8s.io APIs). helmop reads its own Event back and updates its count
+# when the same thing happens again.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get", "create", "update", "patch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
