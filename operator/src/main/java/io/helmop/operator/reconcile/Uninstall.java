@@ -43,6 +43,17 @@ final class Uninstall implements Action {
     try {
       helm.uninstall(release.releaseName(), release.targetNamespace());
     } catch (HelmException e) {
+      Optional<String> forbidden = io.helmop.operator.tenancy.Forbidden.explain(e.getMessage());
+      if (forbidden.isPresent() && neverReleased(release)) {
+        // a release whose ServiceAccount was refused from the start (a targetNamespace it may not touch) must
+        // still be deletable; helmop made no Helm release for it, so there is nothing of its own to remove
+        LOG.info("Not uninstalling release {} from namespace {}: helmop never released it for this HelmRelease, "
+            + "and its ServiceAccount may not look ({})", release.releaseName(), release.targetNamespace(),
+            forbidden.get());
+        return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Nothing to uninstall: helmop never "
+            + "released " + release.releaseName() + " in namespace " + release.targetNamespace() + " for this "
+            + "HelmRelease. " + forbidden.get())), Optional.empty());
+      }
       return Outcome.of(ReconcileFailure.retryable(Reasons.UNINSTALL_FAILED, "Uninstall of release "
           + release.releaseName() + " failed: " + e.getMessage() + ". helmop retries with backoff; the HelmRelease "
           + "stays until it succeeds." + io.helmop.operator.tenancy.Forbidden.explain(e.getMessage())
@@ -51,6 +62,12 @@ final class Uninstall implements Action {
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Release " + release.releaseName()
         + " was uninstalled from namespace " + release.targetNamespace())), Optional.empty());
+  }
+
+  private static boolean neverReleased(HelmRelease release) {
+    var status = release.getStatus();
+    return status == null || (status.getLastAttempt() == null && status.getLastAppliedRevision() == null
+        && (status.getHistory() == null || status.getHistory().isEmpty()));
   }
 
   private static boolean ignoresDependents(HelmRelease release) {
