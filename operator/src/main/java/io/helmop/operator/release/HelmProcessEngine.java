@@ -130,6 +130,11 @@ public class HelmProcessEngine implements HelmEngine {
           .redirectError(ProcessBuilder.Redirect.INHERIT); // stdin stays a pipe: the worker exits when it closes
       // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
       JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
+      // Helm code that builds its own client from the defaults (a template's `lookup`) must act as the release
+      // too, never as the operator
+      if (job.kubeconfigFile() != null) {
+        builder.environment().put("KUBECONFIG", job.kubeconfigFile());
+      }
       worker = builder.start();
       running.add(worker);
       while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
