@@ -519,6 +519,31 @@ class HelmReleaseReconcilerTest {
   }
 
   @Test
+  void aReleaseWhoseServiceAccountWasRefusedFromTheStartCanStillBeDeletedButOneThatWasReleasedCannot()
+      throws Exception {
+    String refused = "uninstall: Release not loaded: web: query: failed to query with labels: secrets is forbidden: "
+        + "User \"system:serviceaccount:apps:helmop-release\" cannot list resource \"secrets\" in API group \"\" in "
+        + "the namespace \"kube-system\"";
+    helm.failUninstallWith(refused);
+    HelmRelease never = cache.put(release("never", "message: one"));
+    never.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
+
+    assertThat(reconciler.cleanup(never, cache).isRemoveFinalizer()).as("nothing of its own to uninstall").isTrue();
+    assertThat(events(never)).contains("Uninstalled");
+
+    HelmRelease web = cache.put(release("web", "message: one"));
+    reconcile(web);
+    HelmRelease deleting = latest(web);
+    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
+    cache.put(deleting);
+
+    assertThatThrownBy(() -> reconciler.cleanup(latest(web), cache)).hasMessageContaining("forbidden");
+    assertThat(ready(web).getReason()).isEqualTo("UninstallFailed");
+    assertThat(ready(web).getMessage()).contains("ServiceAccount apps/helmop-release may not list secrets in "
+        + "namespace kube-system");
+  }
+
+  @Test
   void aFoundationIsNotUninstalledWhileAReleaseDependsOnIt() throws Exception {
     HelmRelease foundation = cache.put(release("foundation", "message: base"));
     reconcile(foundation);
