@@ -325,7 +325,16 @@ start_process() { # <component> <env/command...>
 	local name=$1
 	shift
 	setsid env "$@" </dev/null >"$LOG_DIR/$name.log" 2>&1 7>&- 8>&- 9>&- &
-	echo $! >"$PID_DIR/$name.pid"
+	local pid=$!
+	echo "$pid" >"$PID_DIR/$name.pid"
+	# Until the forked shell has exec'd the command, its command line is this
+	# script's, and is_running would take the starting component for a dead
+	# one (seen on a loaded machine): wait for the exec.
+	local tries=0
+	while alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STATE_DIR/"; do
+		((++tries < 100)) || break
+		sleep 0.05
+	done
 }
 
 pid_of() { cat "$PID_DIR/$1.pid" 2>/dev/null || true; }

@@ -51,7 +51,10 @@ class DriftBenchmarkIT extends OperatorTest {
     String ns = namespace("drift-bench");
     StringBuilder yaml = new StringBuilder();
     for (int i = 0; i < RELEASES; i++) {
-      yaml.append(helmRelease(ns, "app-" + i, repository.url(), "0.1.0", "")).append("---\n");
+      // the edits below are made with this test's client, not kubectl: every writer's edits count
+      yaml.append(helmRelease(ns, "app-" + i, repository.url(), "0.1.0", """
+          driftDetection:
+            fieldManagers: ["*"]""")).append("---\n");
     }
     long installStart = System.nanoTime();
     apply(cluster, yaml.toString());

@@ -28,7 +28,57 @@ class DriftIT extends OperatorTest {
   @BeforeAll
   static void start() {
     cluster = LocalCluster.get();
-    repository = startOperator(helloChart());
+    repository = startOperator(helloChart()
+        .publish(cluster.repo().resolve("e2e/src/test/charts/sparse"), "0.1.0", "1.0.0")
+        .publish(cluster.repo().resolve("e2e/src/test/charts/webhook"), "0.1.0", "1.0.0"));
+  }
+
+  /**
+   * A CA injector (here: this test's own client, as cert-manager's cainjector would) fills in the caBundle of a
+   * chart's webhook configuration: a field of another controller, not drift, so never taken away. A person's
+   * edit of the same object afterwards is corrected, and the correction leaves the caBundle in place.
+   */
+  @Test
+  void aCaBundleAnotherControllerFillsInIsLeftToItAndAPersonsEditIsUndone() {
+    String ns = namespace("drift-cabundle");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "webhook", "0.1.0", ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    awaitDrifted(ns, "False");
+    String name = ns + "-web";
+    var webhooks = cluster.client().admissionRegistration().v1().validatingWebhookConfigurations().withName(name);
+    String bundle = java.util.Base64.getEncoder().encodeToString("-----BEGIN CERTIFICATE-----\nMIIB\n".getBytes());
+
+    webhooks.edit(w -> {
+      w.getWebhooks().get(0).getClientConfig().setCaBundle(bundle);
+      return w;
+    });
+    cluster.kubectl("patch", "validatingwebhookconfiguration", name, "--type=json", "-p",
+        "[{\"op\":\"replace\",\"path\":\"/webhooks/0/failurePolicy\",\"value\":\"Fail\"}]").orFail();
+
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        "Ignore".equals(webhooks.get().getWebhooks().get(0).getFailurePolicy()));
+    awaitDrifted(ns, "False");
+    assertThat(webhooks.get().getWebhooks().get(0).getClientConfig().getCaBundle()).isEqualTo(bundle);
+    assertThat(awaitEvents(ns, "web", "DriftCorrected")).anySatisfy(e ->
+        assertThat(e.getMessage()).contains("/webhooks/0/failurePolicy").doesNotContain("caBundle"));
+  }
+
+  /** Public charts render `annotations:` with nothing under it when a value is unset; that once broke every check. */
+  @Test
+  void aChartRenderingNullsAndEmptyMapsIsCheckedAndHealedInOneRevision() {
+    String ns = namespace("drift-sparse");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "sparse", "0.1.0", ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    awaitDrifted(ns, "False");
+
+    kubectl(ns, "scale", "deployment/web", "--replicas=3");
+    await().atMost(Duration.ofSeconds(30)).until(() -> replicas(ns) == 1);
+    awaitDrifted(ns, "False");
+    HelmRelease release = get(cluster, ns, "web");
+    assertThat(release.getStatus().getLastAppliedRevision()).isEqualTo(1);
+    assertThat(condition(release, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
+        .as("no retry made a revision of its own").contains("\"revision\":1").doesNotContain("\"revision\":2");
   }
 
   @Test
@@ -147,7 +197,10 @@ class DriftIT extends OperatorTest {
    */
   @Test
   void aControllerThatKeepsRevertingIsReportedAndOutlastedWithBackoff() throws Exception {
-    String ns = install("drift-contested", "");
+    // a controller's writes are its own unless listed: this release lists every writer, to be fought over
+    String ns = install("drift-contested", """
+        driftDetection:
+          fieldManagers: ["*"]""");
     AtomicBoolean fighting = new AtomicBoolean(true);
     Thread rival = new Thread(() -> { // another controller that wants its own image
       while (fighting.get()) {

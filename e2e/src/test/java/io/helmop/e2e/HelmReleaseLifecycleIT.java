@@ -95,6 +95,35 @@ class HelmReleaseLifecycleIT extends OperatorTest {
         .contains("InstallSucceeded", "UpgradeSucceeded", "Uninstalled");
   }
 
+  /**
+   * The status write after Helm's success can fail (an API server restart, a conflict). Helm's revision itself
+   * names the digest it was made from, so the next reconcile finds it applied instead of upgrading again.
+   */
+  @Test
+  void aLostStatusWriteAfterHelmSucceededMakesNoSecondRevision() {
+    String ns = namespace("status-lost");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", "values: {message: once}"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/web", "-n", ns, "--timeout=180s").orFail();
+    assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
+        .contains("Install complete (helmop digest ");
+
+    // as if the write had never happened: the status no longer says which revision helmop made
+    cluster.kubectl("patch", "helmrelease", "web", "-n", ns, "--subresource=status", "--type=json", "-p",
+        "[{\"op\":\"remove\",\"path\":\"/status/lastAppliedRevision\"},"
+            + "{\"op\":\"remove\",\"path\":\"/status/lastAppliedDigest\"}]").orFail();
+    cluster.kubectl("annotate", "helmrelease", "web", "-n", ns, "--overwrite",
+        "reconcile.helmop.io/requestedAt=" + System.nanoTime()).orFail();
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      HelmRelease r = get(cluster, ns, "web");
+      return Integer.valueOf(1).equals(r.getStatus().getLastAppliedRevision())
+          && r.getStatus().getLastAppliedDigest() != null;
+    });
+    assertThat(cluster.helm("history", "web", "-n", ns, "-o", "json").orFail().output())
+        .as("the in-sync revision 1 was recognised, not upgraded").doesNotContain("\"revision\":2");
+    assertThat(operator.logged(ns, "web", "The release is in sync")).isNotEmpty();
+  }
+
   @Test
   void aReleaseLeftPendingByAKilledUpgradeIsUnlockedAndUpgraded() throws Exception {
     String ns = namespace("pending");

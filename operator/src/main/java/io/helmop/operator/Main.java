@@ -155,6 +155,7 @@ public final class Main implements Callable<Integer> {
           .setIntervalMultiplier(2)
           .setMaxInterval(config.retryMaxInterval().toMillis())
           .withoutMaxAttempts());
+      c.withLabelSelector(operations.shardSelector());
       if (config.namespaces().isEmpty()) {
         c.watchingAllNamespaces();
       } else {
@@ -180,9 +181,10 @@ public final class Main implements Callable<Integer> {
       LOG.info("helmop stopped cleanly");
     }, "helmop-shutdown"));
 
-    LOG.info("helmop starting: instance={}, namespaces={}, kubeconfig for Helm={}, cache={}, releases act as {}, "
-        + "leader election={}",
-        instance, config.namespaces().isEmpty() ? "all" : config.namespaces(), kubeconfig, config.cacheDir(),
+    LOG.info("helmop starting: instance={}, namespaces={}, HelmReleases={}, kubeconfig for Helm={}, cache={}, "
+        + "releases act as {}, leader election={}", instance,
+        config.namespaces().isEmpty() ? "all" : config.namespaces(), operations.shardSelector(), kubeconfig,
+        config.cacheDir(),
         tenancy.defaultServiceAccount().map(sa -> "their ServiceAccount, by default " + sa + " (lockdown)")
             .orElse("their spec.serviceAccountName, else the operator itself (single-tenant)"),
         leadership.enabled() ? "Lease " + leadership.leaseDescription() : "off");

@@ -19,8 +19,18 @@ public class DriftDetectionSpec {
       + "HorizontalPodAutoscaler scales. An object annotated helmop.io/drift-detection=disabled is skipped whole.")
   private List<DriftIgnoreRule> ignore;
 
+  @JsonPropertyDescription("Whose edits are drift: field managers (metadata.managedFields[].manager of the live "
+      + "object; a trailing * matches any ending) whose writes to fields the chart sets helmop reports and undoes. "
+      + "Fields another writer changed or added (a controller such as cert-manager's cainjector filling in a "
+      + "caBundle, an autoscaler setting replicas) are left to it. Default: [\"kubectl*\", \"k9s\"] (kubectl edit, "
+      + "patch, apply, set, scale, label...). [\"*\"]: every writer's edits are drift. A field the chart sets that "
+      + "is missing live is always drift.")
+  private List<String> fieldManagers;
+
   public Mode getMode() { return mode; }
   public void setMode(Mode mode) { this.mode = mode; }
   public List<DriftIgnoreRule> getIgnore() { return ignore; }
   public void setIgnore(List<DriftIgnoreRule> ignore) { this.ignore = ignore; }
+  public List<String> getFieldManagers() { return fieldManagers; }
+  public void setFieldManagers(List<String> fieldManagers) { this.fieldManagers = fieldManagers; }
 }

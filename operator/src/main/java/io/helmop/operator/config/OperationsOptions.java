@@ -10,6 +10,9 @@ import picocli.CommandLine;
  * to an environment variable, then a default (docs/operations.md lists them).
  */
 public class OperationsOptions {
+  /** The label that assigns a HelmRelease to the instance started with --shard=<its value>. */
+  public static final String SHARD_LABEL = "helmop.io/shard";
+
   @CommandLine.Option(names = "--health-address", paramLabel = "HOST:PORT",
       defaultValue = "${env:HELMOP_HEALTH_ADDRESS:-127.0.0.1:8081}",
       description = "Where /healthz and /readyz are served; \":8081\" listens on every interface (in a pod), "
@@ -60,6 +63,12 @@ public class OperationsOptions {
           + "--lease-renew-deadline. Default: ${DEFAULT-VALUE}. Env: HELMOP_LEASE_RETRY_PERIOD.")
   String leaseRetryPeriod;
 
+  @CommandLine.Option(names = "--shard", paramLabel = "NAME",
+      defaultValue = "${env:HELMOP_SHARD}",
+      description = "Reconcile only the HelmReleases labelled helmop.io/shard=NAME (and hold the Lease "
+          + "<--lease-name>-NAME). Without it: only HelmReleases without that label. Default: none. Env: HELMOP_SHARD.")
+  String shard;
+
   @CommandLine.Option(names = "--log-format", paramLabel = "text|json",
       defaultValue = "${env:HELMOP_LOG_FORMAT:-text}",
       description = "text: one line a message; json: one JSON object a line, with the HelmRelease's namespace and "
@@ -100,7 +109,28 @@ public class OperationsOptions {
           + "another may take over");
     }
     Optional<String> namespace = Optional.ofNullable(leaseNamespace).map(String::strip).filter(s -> !s.isEmpty());
-    return new LeaseSettings(enabled, leaseName, namespace, duration, renew, retry);
+    // each shard elects its own leader: one Lease for all would let only one shard act at a time
+    String name = shard().map(shard -> leaseName + "-" + shard).orElse(leaseName);
+    return new LeaseSettings(enabled, name, namespace, duration, renew, retry);
+  }
+
+  /** The shard this instance reconciles (--shard), if any. */
+  public Optional<String> shard() {
+    Optional<String> name = Optional.ofNullable(shard).map(String::strip).filter(s -> !s.isEmpty());
+    name.filter(s -> !s.matches("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?") || s.length() > 63)
+        .ifPresent(s -> {
+          throw refuse("--shard \"" + s + "\" is not a label value (at most 63 letters, digits, '-', '_' or '.', "
+              + "beginning and ending with a letter or digit)");
+        });
+    return name;
+  }
+
+  /**
+   * The HelmReleases this instance reconciles: those of its shard, or (without --shard) those of no shard, so
+   * that every HelmRelease has exactly one instance.
+   */
+  public String shardSelector() {
+    return shard().map(shard -> SHARD_LABEL + "=" + shard).orElse("!" + SHARD_LABEL);
   }
 
   public LogSettings log() {

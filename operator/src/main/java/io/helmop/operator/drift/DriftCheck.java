@@ -45,6 +45,9 @@ public class DriftCheck implements ObjectRestorer {
   private final Map<ResourceID, CleanCheck> cleanChecks = new ConcurrentHashMap<>();
   /** The objects each release's last check looked at, so that forgetting the release forgets their backoff. */
   private final Map<ResourceID, List<ObjectRef>> checked = new ConcurrentHashMap<>();
+  /** Corrections that lost a race with another write, in a row, per object. */
+  private final Map<ObjectRef, Integer> raced = new ConcurrentHashMap<>();
+  private static final int MAX_RACES = 3;
 
   public DriftCheck(KubernetesClient client, KindCatalog kinds, ManagedObjectWatcher watcher, Clock clock) {
     this.client = client;
@@ -64,7 +67,8 @@ public class DriftCheck implements ObjectRestorer {
   /** Validates spec.driftDetection; throws a stalling failure naming a bad ignore rule. */
   public IgnoreRules ignoreRules(HelmRelease release) throws ReconcileFailure {
     DriftDetectionSpec spec = release.getSpec().getDriftDetection();
-    return IgnoreRules.validate(spec == null ? null : spec.getIgnore(), kinds);
+    return IgnoreRules.validate(spec == null ? null : spec.getIgnore(), spec == null ? null : spec.getFieldManagers(),
+        kinds);
   }
 
   /**
@@ -121,6 +125,18 @@ public class DriftCheck implements ObjectRestorer {
         backoff.corrected(check.ref(), decision);
         corrected.add(check);
         LOG.info("Corrected drift of {}: {}", check.ref(), check.paths());
+        raced.remove(check.ref());
+      } catch (DriftCorrector.ObjectChangedException e) {
+        // lost a race with another write: check again at once, but a guard that keeps failing is a failure
+        int races = raced.merge(check.ref(), 1, Integer::sum);
+        if (races <= MAX_RACES) {
+          LOG.debug("{} (race {} of {}); checking again", e.getMessage(), races, MAX_RACES);
+          retryAfter = earliest(retryAfter, Optional.of(Duration.ZERO));
+        } else {
+          raced.remove(check.ref());
+          failed.put(check.ref(), "it changed each time between helmop's comparison and its correction ("
+              + MAX_RACES + " times in a row)");
+        }
       } catch (KubernetesClientException e) {
         String message = serverMessage(e);
         failed.put(check.ref(), message);
@@ -140,7 +156,7 @@ public class DriftCheck implements ObjectRestorer {
   public List<String> restore(HelmRelease release, ReleaseRecord target, ReleaseRecord abandoned) {
     IgnoreRules ignore;
     try {
-      ignore = ignoreRules(release);
+      ignore = ignoreRules(release).everyWriter(); // what Helm's stopped operation changed is Helm's, not a person's
     } catch (ReconcileFailure invalid) {
       ignore = IgnoreRules.none(); // reported by the reconcile; restoring everything is the safe side
     }
@@ -155,6 +171,8 @@ public class DriftCheck implements ObjectRestorer {
         }
       } catch (KubernetesClientException e) {
         problems.add(check.ref() + ": " + serverMessage(e));
+      } catch (DriftCorrector.ObjectChangedException e) {
+        problems.add(e.getMessage());
       }
     }
     // every object of the target counts as kept, also those the check skips (opted out of drift detection)

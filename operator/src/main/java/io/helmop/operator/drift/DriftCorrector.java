@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -33,13 +34,27 @@ class DriftCorrector {
         .sorted((a, b) -> JsonPointers.byPosition(b, a)) // later list elements first, so earlier indexes stay valid
         .toList();
     if (!check.deleted() && !added.isEmpty()) {
-      handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
+      try {
+        handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409 || e.getCode() == 422) { // the guard failed: someone wrote the object meanwhile
+          throw new ObjectChangedException(check.ref());
+        }
+        throw e;
+      }
     }
     ObjectNode applied = check.desired().deepCopy();
     // never claim what the user exempted
     check.ignoredPaths().forEach(pointer -> JsonPointers.remove(applied, pointer));
     Objects.withBody(client, check.resource(), check.ref(), applied)
         .fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+  }
+
+  /** The object changed between the comparison and the correction: compare it again rather than guess. */
+  static final class ObjectChangedException extends RuntimeException {
+    ObjectChangedException(ObjectRef ref) {
+      super(ref + " changed after it was compared", null, false, false);
+    }
   }
 
   private static ArrayNode removals(String resourceVersion, List<String> pointers) {

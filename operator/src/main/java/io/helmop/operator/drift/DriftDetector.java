@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +67,23 @@ class DriftDetector {
     }
     JsonNode liveJson = Objects.json(client, live);
     JsonNode expected = expected(resource, ref, desired, live);
-    List<DriftComparator.Difference> differences =
-        withoutServerDefaults(resource, ref, liveJson, DriftComparator.compare(manifestObject, expected, liveJson,
-            ignored));
+    List<DriftComparator.Difference> found = withoutServerDefaults(resource, ref, liveJson,
+        DriftComparator.compare(manifestObject, expected, liveJson, ignored));
+    List<DriftComparator.Difference> differences = new ArrayList<>();
+    List<String> othersFields = new ArrayList<>(ignored);
+    for (DriftComparator.Difference difference : found) {
+      Set<String> writers = FieldOwners.of(liveJson, difference.pointer());
+      if (ignore.counts(writers)) {
+        differences.add(difference);
+      } else { // another controller's field (an injected caBundle, an autoscaler's replicas): never claimed
+        LOG.debug("{}: {} was written by {}, whose edits are not drift (spec.driftDetection.fieldManagers); left "
+            + "to it", ref, difference.pointer(), writers);
+        othersFields.add(difference.pointer());
+      }
+    }
     String fingerprint = Objects.fingerprint(Objects.withoutBookkeeping(client, live));
     return Optional.of(new ObjectCheck(ref, resource, desired, live.getMetadata().getResourceVersion(), fingerprint,
-        differences, ignored));
+        differences, othersFields));
   }
 
   /** The manifest object as applied: namespace filled in and the release label added. */

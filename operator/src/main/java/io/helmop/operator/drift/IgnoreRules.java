@@ -8,28 +8,61 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** spec.driftDetection.ignore: validated once per reconcile, then asked which paths of an object to skip. */
+/**
+ * spec.driftDetection.ignore and .fieldManagers: validated once per reconcile, then asked which paths of an
+ * object to skip and whose edits count.
+ */
 public final class IgnoreRules {
   /** RFC 6901: "/"-separated tokens in which "~" only appears as "~0" or "~1". */
   private static final Pattern JSON_POINTER = Pattern.compile("^(/([^~/]|~[01])*)+$");
+  /** People's tools: kubectl's commands each write as kubectl-<command> (kubectl-edit, kubectl-patch...). */
+  static final List<String> PEOPLE = List.of("kubectl*", "k9s");
+  private static final List<String> EVERYONE = List.of("*");
 
   private final List<DriftIgnoreRule> rules;
+  private final List<String> fieldManagers;
 
-  private IgnoreRules(List<DriftIgnoreRule> rules) {
+  private IgnoreRules(List<DriftIgnoreRule> rules, List<String> fieldManagers) {
     this.rules = rules;
+    this.fieldManagers = fieldManagers;
   }
 
+  /** Nothing ignored and every writer's change counts: for putting objects back as a revision has them. */
   public static IgnoreRules none() {
-    return new IgnoreRules(List.of());
+    return new IgnoreRules(List.of(), EVERYONE);
+  }
+
+  /** The same paths ignored, but every writer's change counts (undoing what a stopped Helm operation did). */
+  public IgnoreRules everyWriter() {
+    return new IgnoreRules(rules, EVERYONE);
+  }
+
+  /**
+   * Whether a change of a field the chart sets, last written by these field managers, is drift. A field nobody
+   * owns (removed live) always is.
+   */
+  boolean counts(java.util.Set<String> owners) {
+    return owners.isEmpty() || owners.stream().anyMatch(owner -> fieldManagers.stream().anyMatch(pattern ->
+        pattern.endsWith("*") ? owner.startsWith(pattern.substring(0, pattern.length() - 1)) : owner.equals(pattern)));
   }
 
   /**
    * Checks every rule: each path a JSON pointer, each kind one the API server serves. A bad rule stalls the
    * release with a message naming it (it would otherwise silently ignore nothing, or everything).
    */
-  public static IgnoreRules validate(List<DriftIgnoreRule> rules, KindCatalog kinds) throws ReconcileFailure {
+  public static IgnoreRules validate(List<DriftIgnoreRule> rules, List<String> fieldManagers, KindCatalog kinds)
+      throws ReconcileFailure {
+    List<String> managers = fieldManagers == null || fieldManagers.isEmpty() ? PEOPLE : fieldManagers;
+    for (int i = 0; i < managers.size(); i++) {
+      String manager = managers.get(i);
+      if (manager == null || manager.isBlank()) {
+        throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.driftDetection.fieldManagers[" + i + "] is empty: "
+            + "name a field manager (metadata.managedFields[].manager), e.g. kubectl-edit, or kubectl* for all of "
+            + "kubectl's commands.");
+      }
+    }
     if (rules == null) {
-      return none();
+      return new IgnoreRules(List.of(), List.copyOf(managers));
     }
     for (int i = 0; i < rules.size(); i++) {
       DriftIgnoreRule rule = rules.get(i);
@@ -56,7 +89,7 @@ public final class IgnoreRules {
             + "apps) or remove the rule.");
       }
     }
-    return new IgnoreRules(List.copyOf(rules));
+    return new IgnoreRules(List.copyOf(rules), List.copyOf(managers));
   }
 
   /** The pointers to ignore on this object. */

@@ -10,6 +10,8 @@ import java.util.List;
  * @param desired the manifest object as helmop re-applies it (namespace set, release label added)
  * @param liveResourceVersion of the object compared; null when it is gone
  * @param liveFingerprint of the object compared, without bookkeeping ({@link Objects#fingerprint}); null when gone
+ * @param ignoredPaths what a correction never claims: paths spec.driftDetection.ignore exempts, and fields the
+ *     chart sets that a writer whose edits are not drift changed (spec.driftDetection.fieldManagers)
  */
 public record ObjectCheck(ObjectRef ref, ResourceDefinitionContext resource, ObjectNode desired,
     String liveResourceVersion, String liveFingerprint, List<DriftComparator.Difference> differences,

@@ -19,9 +19,9 @@ public final class MeteredHelmEngine implements HelmEngine {
   }
 
   @Override
-  public void install(ReleaseRequest request, BooleanSupplier superseded) {
+  public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
     timed("install", () -> {
-      helm.install(request, superseded);
+      helm.install(request, description, superseded);
       return null;
     });
   }

@@ -129,13 +129,19 @@ public final class ReleaseClassifier {
         && facts.desired().digest().equals(rollback.getHeldDigest());
   }
 
-  /** Applied = Helm's newest revision is deployed and is the one helmop made from this very digest. */
+  /**
+   * Applied = Helm's newest revision is deployed and is the one helmop made from this very digest: status says
+   * so, or (when the status write after Helm's success was lost) the revision's own description does.
+   */
   private static boolean isApplied(ReleaseFacts facts) {
     HelmReleaseStatus status = facts.release().getStatus();
     List<ReleaseRecord> history = facts.history();
-    return status != null && !history.isEmpty() && history.get(0).isDeployed()
-        && facts.desired().digest().equals(status.getLastAppliedDigest())
+    if (history.isEmpty() || !history.get(0).isDeployed()) {
+      return false;
+    }
+    boolean recorded = status != null && facts.desired().digest().equals(status.getLastAppliedDigest())
         && Integer.valueOf(history.get(0).revision()).equals(status.getLastAppliedRevision());
+    return recorded || history.get(0).appliedDigest(facts.desired().digest());
   }
 
   private static String outOfSyncBecause(HelmReleaseStatus status, ReleaseRecord newest, ReleaseFacts facts) {

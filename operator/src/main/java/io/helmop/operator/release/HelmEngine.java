@@ -8,10 +8,11 @@ import java.util.function.BooleanSupplier;
  */
 public interface HelmEngine {
   /**
-   * First install of a release. Throws {@link HelmException} with Helm's message when Helm fails, and
-   * {@link HelmStoppedException} when {@code superseded} turned true while Helm was still at work.
+   * First install of a release, with a description for Helm's history (null: Helm's default). Throws
+   * {@link HelmException} with Helm's message when Helm fails, and {@link HelmStoppedException} when
+   * {@code superseded} turned true while Helm was still at work.
    */
-  void install(ReleaseRequest request, BooleanSupplier superseded);
+  void install(ReleaseRequest request, String description, BooleanSupplier superseded);
 
   /**
    * Upgrade of an existing release, with a description for Helm's history (`helm history` DESCRIPTION; null:

@@ -45,10 +45,11 @@ public class HelmJavaEngine {
     this.charts = new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES);
   }
 
-  public void install(ReleaseRequest request) {
+  public void install(ReleaseRequest request, String description) {
     LOG.debug("helm call: install {}", request);
     withValuesFile(request, values -> {
       InstallCommand install = installCommand(new Helm(request.chart()).install(), request, values);
+      if (description != null) install.withDescription(description);
       kubeconfig.get().apply(install::withKubeConfig, install::withKubeConfigContents);
       return install.call();
     });

@@ -72,8 +72,8 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   @Override
-  public void install(ReleaseRequest request, BooleanSupplier superseded) {
-    run(HelmWorker.Job.of(true, request, null, kubeconfig.get(), workDir), superseded);
+  public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
+    run(HelmWorker.Job.of(true, request, description, kubeconfig.get(), workDir), superseded);
   }
 
   @Override

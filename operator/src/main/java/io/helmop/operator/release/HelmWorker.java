@@ -75,7 +75,7 @@ public final class HelmWorker {
     var helm = new HelmJavaEngine(job.kubeconfig(), SignalHandlers.captureJvmHandlers(), Path.of(job.workDir()));
     try {
       if (job.install()) {
-        helm.install(job.request());
+        helm.install(job.request(), job.description());
       } else {
         helm.upgrade(job.request(), job.description());
       }

@@ -50,6 +50,11 @@ public record ReleaseRecord(
         && (description.startsWith(ReleaseRecords.STOPPED) || description.startsWith(ReleaseRecords.ABANDONED));
   }
 
+  /** Whether helmop made this revision from the given desired digest (see {@link ReleaseRecords#DIGEST}). */
+  public boolean appliedDigest(String digest) {
+    return description != null && digest != null && description.contains(ReleaseRecords.DIGEST + digest + ")");
+  }
+
   /** helmop put the objects back as the last deployed revision had them after marking this one failed. */
   public boolean isRestored() {
     return description != null && description.contains(ReleaseRecords.RESTORED);

@@ -27,6 +27,17 @@ public class ReleaseRecords {
   public static final String ABANDONED = "helmop: marked failed";
   /** Added to a mark once the objects are back as the last deployed revision has them. */
   public static final String RESTORED = "objects restored to revision";
+  /**
+   * How the description of a revision helmop made names the desired digest it applied ("Upgrade complete
+   * (helmop digest 3f2a...)"). Helm writes it with the revision, so it survives a status write that failed after
+   * Helm succeeded, and the next reconcile knows the revision is already the desired one.
+   */
+  static final String DIGEST = "helmop digest ";
+
+  /** The description for Helm's history of an install or upgrade of the given desired digest. */
+  public static String appliedDescription(boolean install, String digest) {
+    return (install ? "Install" : "Upgrade") + " complete (" + DIGEST + digest + ")";
+  }
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;

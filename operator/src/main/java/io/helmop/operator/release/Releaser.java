@@ -41,10 +41,11 @@ public class Releaser {
     ReleaseRequest request = desired.request();
     boolean install = isInstall(history);
     try {
+      String description = ReleaseRecords.appliedDescription(install, desired.digest());
       if (install) {
-        helm.install(request, superseded);
+        helm.install(request, description, superseded);
       } else {
-        helm.upgrade(request, null, superseded);
+        helm.upgrade(request, description, superseded);
       }
     } catch (HelmStoppedException e) {
       throw undoStopped(release, desired, history, e);

@@ -45,7 +45,7 @@ class HelmopMetricsTest {
   @Test
   void helmActionsAreTimedByActionAndResult() {
     var helm = new MeteredHelmEngine(new ScriptedHelm(), metrics);
-    helm.install(request("ok"), () -> false);
+    helm.install(request("ok"), null, () -> false);
     helm.upgrade(request("ok"), null, () -> false);
     helm.upgrade(request("ok"), "helmop: rollback to revision 1", () -> false);
     try {
@@ -54,7 +54,7 @@ class HelmopMetricsTest {
       // counted as a failure
     }
     try {
-      helm.install(request("stop"), () -> true);
+      helm.install(request("stop"), null, () -> true);
     } catch (HelmStoppedException expected) {
       // counted as stopped
     }
@@ -138,7 +138,7 @@ class HelmopMetricsTest {
   /** Succeeds for release "ok", fails for "fail", and is stopped when superseded. */
   private static final class ScriptedHelm implements HelmEngine {
     @Override
-    public void install(ReleaseRequest request, BooleanSupplier superseded) {
+    public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
       act(request, superseded);
     }
 

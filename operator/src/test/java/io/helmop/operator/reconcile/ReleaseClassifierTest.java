@@ -88,6 +88,12 @@ class ReleaseClassifierTest {
     rows.add(row("newest revision deployed, made by helmop from this digest", IN_SYNC, r -> { }, APPLIED,
         deployed(3)));
     rows.add(row("the values changed", OUT_OF_SYNC, r -> { }, CHANGED, deployed(3)));
+    rows.add(row("Helm made revision 4 from this digest, but the status write after it was lost", IN_SYNC,
+        r -> { }, APPLIED, List.of(record(4, "deployed", ReleaseRecords.appliedDescription(false, APPLIED.digest())),
+            record(3, "superseded", ""))));
+    rows.add(row("a revision made from another digest is not taken for this one", OUT_OF_SYNC, r -> { }, CHANGED,
+        List.of(record(4, "deployed", ReleaseRecords.appliedDescription(false, APPLIED.digest())),
+            record(3, "superseded", ""))));
     rows.add(row("someone ran helm upgrade by hand (revision 4 is not helmop's)", OUT_OF_SYNC, r -> { }, APPLIED,
         List.of(record(4, "deployed", "Upgrade complete"), record(3, "superseded", ""))));
     rows.add(row("Helm's newest revision failed (a non-atomic upgrade)", OUT_OF_SYNC, r -> { }, APPLIED,

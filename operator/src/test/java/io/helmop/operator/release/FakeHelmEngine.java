@@ -73,9 +73,9 @@ public final class FakeHelmEngine implements HelmEngine {
   }
 
   @Override
-  public void install(ReleaseRequest request, BooleanSupplier superseded) {
+  public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
     calls.add("install " + request.namespace() + "/" + request.releaseName());
-    operate(request, 1, "install", superseded);
+    operate(request, 1, "install", description, superseded);
   }
 
   @Override
@@ -83,16 +83,19 @@ public final class FakeHelmEngine implements HelmEngine {
     calls.add("upgrade " + request.namespace() + "/" + request.releaseName());
     int revision = records(request.namespace(), request.releaseName()).stream()
         .mapToInt(ReleaseRecord::revision).max().orElse(0) + 1;
-    operate(request, revision, "upgrade", superseded);
+    operate(request, revision, "upgrade", description, superseded);
   }
 
-  private void operate(ReleaseRequest request, int revision, String action, BooleanSupplier superseded) {
+  private void operate(ReleaseRequest request, int revision, String action, String description,
+      BooleanSupplier superseded) {
     String ns = request.namespace();
     String name = request.releaseName();
     switch (next) {
       case SUCCEED -> {
         supersedeDeployed(ns, name);
-        write(ns, name, revision, "deployed", action + " complete", request.values());
+        // Helm's own rule: the description given, else "Install complete" / "Upgrade complete"
+        write(ns, name, revision, "deployed", description != null ? description : action + " complete",
+            request.values());
       }
       case FAIL -> {
         write(ns, name, revision, "failed", action + " failed: " + helmMessage, request.values());

@@ -33,7 +33,7 @@ class HelmProcessEngineTest {
     }
     HelmProcessEngine helm = engine(closedPort);
 
-    assertThatThrownBy(() -> helm.install(request(), () -> false))
+    assertThatThrownBy(() -> helm.install(request(), null, () -> false))
         .isInstanceOf(HelmException.class)
         .isNotInstanceOf(HelmStoppedException.class)
         .hasMessageContaining("127.0.0.1:" + closedPort)
@@ -48,7 +48,7 @@ class HelmProcessEngineTest {
       long started = System.nanoTime();
 
       // superseded once Helm is at work (it has reached the API server), however long the child JVM took to start
-      assertThatThrownBy(() -> helm.install(request(), () -> !server.connections.isEmpty()))
+      assertThatThrownBy(() -> helm.install(request(), null, () -> !server.connections.isEmpty()))
           .isInstanceOf(HelmStoppedException.class)
           .hasMessageContaining("stopped the install of release web");
       System.out.printf("superseded install stopped %d ms after it started, child JVM start included (Helm was "
