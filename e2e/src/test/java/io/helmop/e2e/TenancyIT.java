@@ -212,6 +212,27 @@ class TenancyIT {
         .as("corrected without a new Helm revision").doesNotContain("\"revision\":2");
   }
 
+  @Test
+  void aReleaseNamingAServiceAccountActsAsThatOneNotTheDefault() {
+    // a read-only account of the namespace: the release may look, not write
+    cluster.kubectl("create", "serviceaccount", "reader", "-n", tenant).orFail();
+    cluster.kubectl("create", "rolebinding", "reader-view", "-n", tenant, "--clusterrole=view",
+        "--serviceaccount=" + tenant + ":reader").orFail();
+
+    actAsTenant(helmRelease(tenant, "readonly", repository.url(), "0.1.0",
+        "serviceAccountName: reader\nvalues: {fullnameOverride: readonly}"));
+    actAsTenant(helmRelease(tenant, "ghost", repository.url(), "0.1.0",
+        "serviceAccountName: nobody\nvalues: {fullnameOverride: ghost}"));
+
+    Condition readonly = awaitReadyFalse("readonly", "Forbidden");
+    assertThat(readonly.getMessage()).contains("ServiceAccount " + tenant + "/reader may not")
+        .doesNotContain(RELEASE_ACCOUNT);
+    Condition ghost = awaitReadyFalse("ghost", "Forbidden");
+    assertThat(ghost.getMessage()).contains("ServiceAccount " + tenant + "/nobody may not");
+    assertThat(cluster.helm("list", "-n", tenant, "-a", "-q").orFail().output())
+        .doesNotContain("readonly").doesNotContain("ghost");
+  }
+
   private static void actAsTenant(String helmRelease) {
     cluster.kubectlWithInput(helmRelease, "apply", "--as=" + TENANT_USER, "-f", "-").orFail();
   }
