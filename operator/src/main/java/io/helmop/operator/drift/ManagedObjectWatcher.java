@@ -28,8 +28,6 @@ public class ManagedObjectWatcher implements AutoCloseable {
   private final SimpleInboundEventSource<HelmRelease> events = new SimpleInboundEventSource<>("managed-objects");
   private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
   private final Map<String, ResourceID> releasesByLabel = new ConcurrentHashMap<>();
-  /** Kinds the operator may not list and watch (with impersonation it needs no rights on them): tried once. */
-  private final java.util.Set<String> unwatchable = ConcurrentHashMap.newKeySet();
 
   public ManagedObjectWatcher(KubernetesClient client) {
     this.client = client;
@@ -42,9 +40,6 @@ public class ManagedObjectWatcher implements AutoCloseable {
   /** Routes events of objects labelled {@code label} to {@code release}, and watches {@code kind}. */
   void watch(ResourceID release, String label, ResourceDefinitionContext kind) {
     releasesByLabel.put(label, release);
-    if (unwatchable.contains(key(kind))) {
-      return;
-    }
     informers.computeIfAbsent(key(kind), k -> {
       var all = client.genericKubernetesResources(kind);
       var selected = kind.isNamespaceScoped() ? all.inAnyNamespace().withLabel(ReleaseLabel.KEY)
@@ -55,9 +50,8 @@ public class ManagedObjectWatcher implements AutoCloseable {
         return informer;
       } catch (RuntimeException e) {
         // e.g. no cluster-wide list/watch permission: drift of this kind is then found at spec.interval only
-        LOG.warn("Cannot watch {} objects ({}); their drift is checked at each release's interval only (until the "
-            + "operator restarts with list and watch rights on them)", k, e.getMessage());
-        unwatchable.add(k);
+        LOG.warn("Cannot watch {} objects ({}); their drift is checked at each release's interval only", k,
+            e.getMessage());
         return null;
       }
     });
