@@ -63,6 +63,26 @@ class DriftIT extends OperatorTest {
         assertThat(e.getMessage()).contains("/webhooks/0/failurePolicy").doesNotContain("caBundle"));
   }
 
+  /** The objects an upgrade changed are watched and checked like the others: edits right after it are undone. */
+  @Test
+  void editsRightAfterAnUpgradeAreNoticedAndUndone() {
+    String ns = install("drift-upgraded", "values: {message: one}");
+    apply(cluster, helmRelease(ns, "web", repository.url(), "0.1.0", "values: {message: two}"));
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      HelmRelease r = get(cluster, ns, "web");
+      return Integer.valueOf(2).equals(r.getStatus().getLastAppliedRevision()) && hasCondition(r, "Ready", "True");
+    });
+
+    for (int round = 1; round <= 3; round++) { // right away, and again after each correction
+      kubectl(ns, "set", "env", "deployment/web", "EXTRA_" + round + "=1");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !envNames(ns).contains("EXTRA_"));
+    }
+    kubectl(ns, "patch", "configmap", "web", "--type=merge", "-p", "{\"data\":{\"message\":\"edited\"}}");
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        "two".equals(jsonpath(ns, "configmap/web", "{.data.message}")));
+    awaitDrifted(ns, "False");
+  }
+
   /** Public charts render `annotations:` with nothing under it when a value is unset; that once broke every check. */
   @Test
   void aChartRenderingNullsAndEmptyMapsIsCheckedAndHealedInOneRevision() {

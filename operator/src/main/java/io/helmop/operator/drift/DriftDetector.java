@@ -23,6 +23,14 @@ import org.slf4j.LoggerFactory;
  */
 class DriftDetector {
   private static final Logger LOG = LoggerFactory.getLogger(DriftDetector.class);
+  /** How often an object written again while it was compared is read again before the fallbacks stand in. */
+  private static final int MAX_READS = 5;
+
+  private static final class LiveObjectChanged extends RuntimeException {
+    LiveObjectChanged() {
+      super(null, null, false, false);
+    }
+  }
 
   private final KubernetesClient client;
   private final KindCatalog kinds;
@@ -54,19 +62,28 @@ class DriftDetector {
     ObjectNode desired = desired(manifestObject, ref.namespace(), label);
     List<String> ignored = ignore.pathsFor(ref);
     Resource<GenericKubernetesResource> handle = Objects.handle(client, resource, ref);
-    GenericKubernetesResource live = handle.get();
-    if (live == null) {
-      return Optional.of(new ObjectCheck(ref, resource, desired, null, null, List.of(), ignored));
-    }
-    Map<String, String> annotations = live.getMetadata().getAnnotations();
-    if (annotations != null && "disabled".equals(annotations.get(ReleaseLabel.SKIP_ANNOTATION))) {
-      return Optional.empty();
-    }
-    if (!label.equals(labelsOf(live).get(ReleaseLabel.KEY))) {
-      live = labelled(handle, label);
+    GenericKubernetesResource live;
+    JsonNode expected;
+    for (int attempt = 1; ; attempt++) {
+      live = handle.get();
+      if (live == null) {
+        return Optional.of(new ObjectCheck(ref, resource, desired, null, null, List.of(), ignored));
+      }
+      Map<String, String> annotations = live.getMetadata().getAnnotations();
+      if (annotations != null && "disabled".equals(annotations.get(ReleaseLabel.SKIP_ANNOTATION))) {
+        return Optional.empty();
+      }
+      if (!label.equals(labelsOf(live).get(ReleaseLabel.KEY))) {
+        live = labelled(handle, label);
+      }
+      try {
+        expected = expected(resource, ref, desired, live, attempt < MAX_READS);
+        break;
+      } catch (LiveObjectChanged changed) {
+        LOG.debug("{} changed while it was compared; reading it again", ref);
+      }
     }
     JsonNode liveJson = Objects.json(client, live);
-    JsonNode expected = expected(resource, ref, desired, live);
     List<DriftComparator.Difference> found = withoutServerDefaults(resource, ref, liveJson,
         DriftComparator.compare(manifestObject, expected, liveJson, ignored));
     List<DriftComparator.Difference> differences = new ArrayList<>();
@@ -105,7 +122,7 @@ class DriftDetector {
    * admission policy), the manifest's values laid over the live object still show what was changed.
    */
   private JsonNode expected(ResourceDefinitionContext resource, ObjectRef ref, ObjectNode desired,
-      GenericKubernetesResource live) {
+      GenericKubernetesResource live, boolean mayReadAgain) {
     ObjectNode body = desired.deepCopy();
     ObjectNode metadata = body.with("metadata");
     metadata.put("resourceVersion", live.getMetadata().getResourceVersion());
@@ -114,6 +131,11 @@ class DriftDetector {
     try {
       return Objects.json(client, Objects.withBody(client, resource, ref, body).dryRun().update());
     } catch (KubernetesClientException replaceRefused) {
+      if (replaceRefused.getCode() == 409 && mayReadAgain) {
+        // written since it was read (its controller, a correction landing): the fallbacks below would miss
+        // fields added live, so compare the newer object instead
+        throw new LiveObjectChanged();
+      }
       LOG.debug("Dry-run replace of {} refused: {}", ref, replaceRefused.getMessage());
     }
     try {
