@@ -73,3 +73,67 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "helmop.metricsLabel" -}}
 helmop.io/endpoint: metrics
 {{- end }}
+
+{{/* Lockdown: releases never act with the operator's rights, so the operator needs few of its own. */}}
+{{- define "helmop.lockdown" -}}
+{{- if .Values.operator.defaultServiceAccount }}true{{ end }}
+{{- end }}
+
+{{/*
+The operator's own PolicyRules, for its ClusterRole or its namespaced Roles. Every request made for a release
+impersonates the release's ServiceAccount when it has one; in lockdown every release has one, and the operator
+needs nothing beyond its HelmReleases, Events and impersonation.
+*/}}
+{{- define "helmop.rules" -}}
+# The HelmReleases it reconciles, their status, and its finalizer (helmop.io/uninstall).
+- apiGroups: ["helmop.io"]
+  resources: ["helmreleases"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["helmop.io"]
+  resources: ["helmreleases/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["helmop.io"]
+  resources: ["helmreleases/finalizers"]
+  verbs: ["update", "patch"]
+# Events on HelmReleases (core and events.k8s.io APIs). helmop reads its own Event back and updates its count
+# when the same thing happens again.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["get", "create", "update", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+# Acting as a release's ServiceAccount (spec.serviceAccountName, operator.defaultServiceAccount). The API
+# server adds the ServiceAccount's own groups; no group is impersonated.
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["impersonate"]
+{{- if not (include "helmop.lockdown" .) }}
+# Releases without a ServiceAccount act with the operator's rights: Helm stores each release revision as a
+# Secret in the target namespace (Helm creates and updates them, uninstall deletes them, and helmop reads them
+# and prunes old ones, spec.maxHistory); spec.chart.secretRef and spec.valuesFrom Secrets are read too.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# spec.valuesFrom ConfigMaps: read, and watched so that an edit wakes the release.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch"]
+{{- if eq .Values.rbac.scope "cluster" }}
+# spec.install.createNamespace.
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get", "list", "watch", "create"]
+{{- end }}
+{{- end }}
+{{- if eq .Values.rbac.scope "cluster" }}
+# Reading CRDs (the preflight tells a missing CRD from a kind the chart installs itself).
+- apiGroups: ["apiextensions.k8s.io"]
+  resources: ["customresourcedefinitions"]
+  verbs: ["get", "list"]
+{{- end }}
+{{- with .Values.rbac.extraRules }}
+# rbac.extraRules
+{{ toYaml . }}
+{{- end }}
+{{- end }}

@@ -11,8 +11,10 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.helmop.e2e.support.Command;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.TestNamespaces;
@@ -137,6 +139,50 @@ class OperatorChartIT {
     Service metrics = only(objects, Service.class);
     assertThat(metrics.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
     assertThat(metrics.getSpec().getPorts().get(0).getTargetPort().getStrVal()).isEqualTo("metrics");
+  }
+
+  @Test
+  void inLockdownTheOperatorItselfGetsNoSecretsNoClusterAdminOnlyImpersonation() {
+    List<HasMetadata> objects = objects(template(List.of("--set", "operator.defaultServiceAccount=helmop-release")));
+
+    List<PolicyRule> rules = only(objects, ClusterRole.class).getRules();
+    assertThat(rules).flatExtracting(PolicyRule::getResources).containsExactlyInAnyOrder("helmreleases",
+        "helmreleases/status", "helmreleases/finalizers", "events", "events", "serviceaccounts",
+        "customresourcedefinitions");
+    assertThat(rules).filteredOn(rule -> rule.getResources().contains("serviceaccounts"))
+        .flatExtracting(PolicyRule::getVerbs).containsExactly("impersonate");
+    assertThat(rules).filteredOn(rule -> rule.getResources().contains("customresourcedefinitions"))
+        .flatExtracting(PolicyRule::getVerbs).doesNotContain("create", "update", "patch", "delete");
+    assertThat(objects).filteredOn(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+        .extracting(binding -> binding.getRoleRef().getName()).doesNotContain("cluster-admin").hasSize(1);
+    Container operator = only(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(operator.getEnv()).filteredOn(var -> var.getName().equals("HELMOP_DEFAULT_SERVICE_ACCOUNT"))
+        .extracting(EnvVar::getValue).containsExactly("helmop-release");
+  }
+
+  @Test
+  void namespacedShapeGrantsRolesInTheWatchedNamespacesAndNothingClusterWide() {
+    List<String> values = List.of("--set", "rbac.scope=namespaced", "--set", "operator.namespaces={" + namespace
+        + "}", "--set", "operator.defaultServiceAccount=helmop-release");
+    String rendered = template(values);
+    List<HasMetadata> objects = objects(rendered);
+
+    assertThat(objects).noneMatch(o -> o instanceof ClusterRole || o instanceof ClusterRoleBinding);
+    assertThat(objects).filteredOn(Role.class::isInstance).extracting(o -> o.getMetadata().getName())
+        .containsExactlyInAnyOrder("helmop-chart-it", "helmop-chart-it-leader-election");
+    Role operatorRole = objects.stream().filter(Role.class::isInstance).map(Role.class::cast)
+        .filter(role -> role.getMetadata().getName().equals("helmop-chart-it")).findFirst().orElseThrow();
+    assertThat(operatorRole.getMetadata().getNamespace()).isEqualTo(namespace);
+    assertThat(operatorRole.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets");
+    Command.Result dryRun = cluster.kubectlWithInput(rendered, "apply", "--dry-run=server", "-n", namespace,
+        "-f", "-");
+    assertThat(dryRun.exitCode()).as(dryRun.output()).isZero();
+    assertThat(templateFails("--set", "rbac.scope=namespaced")).contains("list the namespaces");
+    // without lockdown, cluster-admin is bound in the listed namespaces only
+    assertThat(objects(template(List.of("--set", "rbac.scope=namespaced", "--set", "operator.namespaces={"
+        + namespace + "}")))).filteredOn(RoleBinding.class::isInstance).map(RoleBinding.class::cast)
+        .filteredOn(binding -> binding.getRoleRef().getName().equals("cluster-admin"))
+        .extracting(binding -> binding.getMetadata().getNamespace()).containsExactly(namespace);
   }
 
   @Test

@@ -34,6 +34,9 @@ import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
+import io.helmop.operator.tenancy.Impersonation;
+import io.helmop.operator.tenancy.ServiceAccountKubeconfigs;
+import io.helmop.operator.tenancy.TenancyOptions;
 import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.Operator;
@@ -67,6 +70,9 @@ public final class Main implements Callable<Integer> {
 
   @CommandLine.Mixin
   TenantLimits tenantLimits = new TenantLimits();
+
+  @CommandLine.Mixin
+  TenancyOptions tenancy = new TenancyOptions();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -104,27 +110,33 @@ public final class Main implements Callable<Integer> {
     var prometheus = new PrometheusEndpoint();
     var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
-    var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
-        config.helmProcesses());
+    // every request made for a release goes out as its ServiceAccount (when it has one): Helm through a
+    // kubeconfig of its own, the release steps through releaseClient; the operator's own informers (HelmReleases,
+    // the drift watch) and Events stay on its client
+    var impersonation = new Impersonation(client,
+        new ServiceAccountKubeconfigs(kubeconfig, workDir.resolve("impersonation")), tenancy.defaultServiceAccount());
+    KubernetesClient releaseClient = impersonation.releaseClient();
+    var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(impersonation::kubeconfig, signals, workDir),
+        impersonation::kubeconfig, workDir, config.helmProcesses());
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
-    var records = new ReleaseRecords(client);
+    var records = new ReleaseRecords(releaseClient);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
     var charts = new HelmRepositoryClient(chartCache, clock);
     var ociCharts = new OciRegistryClient(chartCache, clock);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
-    var references = new ReferenceWatcher(client);
+    var references = new ReferenceWatcher(releaseClient);
     var statuses = new StatusFactory(clock, instance);
     var events = new EventRecorder(client, clock, config.instanceName());
     var managedObjects = new ManagedObjectWatcher(client);
     var kinds = new KindCatalog(client, clock);
-    var drift = new DriftCheck(client, kinds, managedObjects, clock);
-    var preflight = new Preflight(helm, new ServerDryRun(client, kinds), new ClusterVersion(client, clock),
+    var drift = new DriftCheck(releaseClient, kinds, managedObjects, clock);
+    var preflight = new Preflight(helm, new ServerDryRun(releaseClient, kinds), new ClusterVersion(client, clock),
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(releaseClient), releaseClient),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
-        drift, managedObjects, workDir, clock, instance, metrics, limits);
+        drift, managedObjects, workDir, clock, instance, metrics, limits, impersonation);
 
     // JOSDK's default pool, made here so that its queue can be measured
     var reconcileThreads = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0L,
@@ -166,6 +178,7 @@ public final class Main implements Callable<Integer> {
       operator.stop();
       helmProcesses.close();
       references.close();
+      impersonation.close();
       managedObjects.close();
       leadership.release(client);
       client.close();
@@ -174,8 +187,11 @@ public final class Main implements Callable<Integer> {
     }, "helmop-shutdown"));
 
     LOG.info("helmop starting: instance={}, namespaces={}, HelmReleases={}, kubeconfig for Helm={}, cache={}, "
-        + "leader election={}", instance, config.namespaces().isEmpty() ? "all" : config.namespaces(),
-        operations.shardSelector(), kubeconfig, config.cacheDir(),
+        + "releases act as {}, leader election={}", instance,
+        config.namespaces().isEmpty() ? "all" : config.namespaces(), operations.shardSelector(), kubeconfig,
+        config.cacheDir(),
+        tenancy.defaultServiceAccount().map(sa -> "their ServiceAccount, by default " + sa + " (lockdown)")
+            .orElse("their spec.serviceAccountName, else the operator itself (single-tenant)"),
         leadership.enabled() ? "Lease " + leadership.leaseDescription() : "off");
     LOG.info("Adopting releases no HelmRelease owns: {}; references to other namespaces: {}",
         limits.adoptReleases() ? "yes" : "no (--adopt-releases=false)",

@@ -28,6 +28,13 @@ public class HelmReleaseSpec {
   @JsonPropertyDescription("Namespace the release is installed into. Defaults to the HelmRelease's own namespace.")
   private String targetNamespace;
 
+  @JsonPropertyDescription("ServiceAccount of this namespace whose rights every API request made for the release "
+      + "uses (Helm's install, upgrade, rollback, uninstall and `lookup`, Helm's release records, drift checks and "
+      + "corrections): helmop impersonates system:serviceaccount:<namespace>:<name>. Unset: the operator's "
+      + "--default-service-account, or, when that is not set either, the operator's own rights.")
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  private String serviceAccountName;
+
   @JsonPropertyDescription("Values files inside the chart, merged in order over the chart's defaults, e.g. "
       + "[values.yaml, values-production.yaml] (like `helm -f`).")
   private List<String> valuesFiles;
@@ -84,6 +91,8 @@ public class HelmReleaseSpec {
   public void setReleaseName(String releaseName) { this.releaseName = releaseName; }
   public String getTargetNamespace() { return targetNamespace; }
   public void setTargetNamespace(String targetNamespace) { this.targetNamespace = targetNamespace; }
+  public String getServiceAccountName() { return serviceAccountName; }
+  public void setServiceAccountName(String serviceAccountName) { this.serviceAccountName = serviceAccountName; }
   public List<String> getValuesFiles() { return valuesFiles; }
   public void setValuesFiles(List<String> valuesFiles) { this.valuesFiles = valuesFiles; }
   public List<ValuesReference> getValuesFrom() { return valuesFrom; }

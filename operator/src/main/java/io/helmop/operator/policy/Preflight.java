@@ -9,6 +9,7 @@ import io.helmop.operator.release.HelmException;
 import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.release.RenderedRelease;
 import io.helmop.operator.status.Reasons;
+import io.helmop.operator.tenancy.Forbidden;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,6 +93,13 @@ public class Preflight {
     }
 
     List<String> refused = dryRun.check(rendered, request);
+    Optional<String> forbidden = refused.stream().map(Forbidden::explain).flatMap(Optional::stream).findFirst();
+    if (forbidden.isPresent()) { // the release's ServiceAccount may not create what the chart holds
+      return new Result(policy, ReconcileFailure.retryable(Reasons.FORBIDDEN, redactor.apply("The API server "
+          + "refused " + refused.size() + " object" + (refused.size() == 1 ? "" : "s") + " of chart " + chart
+          + " in a dry run; nothing was installed. " + forbidden.get() + " helmop retries with backoff: "
+          + numbered(refused)), null));
+    }
     if (!refused.isEmpty()) {
       return new Result(policy, ReconcileFailure.retryable(Reasons.PREFLIGHT_FAILED, redactor.apply("The API "
           + "server refused " + refused.size() + " object" + (refused.size() == 1 ? "" : "s") + " of chart "

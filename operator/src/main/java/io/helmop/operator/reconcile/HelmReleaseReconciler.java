@@ -22,6 +22,8 @@ import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.Notice;
 import io.helmop.operator.status.Reasons;
 import io.helmop.operator.status.StatusFactory;
+import io.helmop.operator.tenancy.Forbidden;
+import io.helmop.operator.tenancy.Impersonation;
 import io.helmop.operator.values.ReferenceWatcher;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -69,6 +71,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   private final Clock clock;
   private final String instance;
   private final HelmopMetrics metrics;
+  private final Impersonation impersonation;
 
   private final Suspend suspend;
   private final ResetRetries resetRetries;
@@ -99,21 +102,25 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
         workDir, clock, instance, HelmopMetrics.none());
   }
 
-  /** @param metrics counts what reconciles report (drift, dependency waits) and watches the releases' conditions */
   public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
       StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
       DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
       HelmopMetrics metrics) {
     this(planner, records, helm, preflight, statuses, events, settleWindow, references, drift, managedObjects,
-        workDir, clock, instance, metrics, TenantLimits.Settings.OPEN);
+        workDir, clock, instance, metrics, TenantLimits.Settings.OPEN, Impersonation.off());
   }
 
-  /** @param limits whether releases nobody owns are adopted, and references to other namespaces followed */
+  /**
+   * @param metrics counts what reconciles report (drift, dependency waits) and watches the releases' conditions
+   * @param limits whether releases nobody owns are adopted, and references to other namespaces followed
+   * @param impersonation whose rights each release's requests use: bound around each reconcile and cleanup
+   */
   public HelmReleaseReconciler(Planner planner, ReleaseRecords records, HelmEngine helm, Preflight preflight,
       StatusFactory statuses, EventRecorder events, SettleWindow settleWindow, ReferenceWatcher references,
       DriftCheck drift, ManagedObjectWatcher managedObjects, Path workDir, Clock clock, String instance,
-      HelmopMetrics metrics, TenantLimits.Settings limits) {
+      HelmopMetrics metrics, TenantLimits.Settings limits, Impersonation impersonation) {
     this.limits = limits;
+    this.impersonation = impersonation;
     this.planner = planner;
     this.preflight = preflight;
     this.records = records;
@@ -166,7 +173,10 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   public UpdateControl<HelmRelease> reconcile(HelmRelease release, ReleaseCache cache) throws ReconcileFailure {
     LOG.debug("Reconciling generation {}", release.getMetadata().getGeneration());
     Reconciliation r = new Reconciliation(release, cache, Durations.interval(release.getSpec().getInterval()));
-    Outcome outcome = decideAndAct(r);
+    Outcome outcome;
+    try (var acting = impersonation.actFor(release)) {
+      outcome = decideAndAct(r);
+    }
     record(r, outcome);
     if (outcome.step() == Outcome.Step.RETRY) {
       throw outcome.failure(); // JOSDK retries with exponential backoff
@@ -209,6 +219,9 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
       throw new IllegalStateException("no state reached after " + MAX_ACTIONS + " actions");
     } catch (ReconcileFailure failure) {
       return Outcome.of(failure);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      // the release's ServiceAccount lacks a right helmop needs for it (reading Helm's records, say)
+      return Forbidden.failure(e).map(Outcome::of).orElseThrow(() -> e);
     }
   }
 
@@ -290,8 +303,11 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
   /** Deletion against any cache of HelmReleases: the finalizer goes once the release is uninstalled (or kept). */
   public DeleteControl cleanup(HelmRelease release, ReleaseCache cache) {
     Reconciliation r = new Reconciliation(release, cache, Duration.ZERO);
-    Outcome outcome = uninstall.act(r, ReleaseClassifier.classify(ReleaseFacts.unplanned(release, instance,
-        clock.instant())));
+    Outcome outcome;
+    try (var acting = impersonation.actFor(release)) {
+      outcome = uninstall.act(r, ReleaseClassifier.classify(ReleaseFacts.unplanned(release, instance,
+          clock.instant())));
+    }
     record(r, outcome);
     switch (outcome.step()) {
       case DONE -> {

@@ -37,7 +37,19 @@ final class Uninstall implements Action {
   @Override
   public Outcome act(Reconciliation r, Classification c) {
     HelmRelease release = r.release();
-    Optional<String> notOurs = notOwned(release);
+    Optional<String> notOurs;
+    try {
+      notOurs = notOwned(release);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 403 || !neverReleased(release)) {
+        throw e;
+      }
+      // its ServiceAccount may not even read Helm's records there (a targetNamespace it may not touch), and
+      // helmop never released anything for it: nothing of its own to remove, and its deletion must not hang
+      return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Nothing to uninstall: helmop never "
+          + "released " + release.releaseName() + " in namespace " + release.targetNamespace() + " for this "
+          + "HelmRelease.")), Optional.empty());
+    }
     if (notOurs.isPresent()) {
       LOG.info("Leaving Helm release {} in namespace {} installed: {}", release.releaseName(),
           release.targetNamespace(), notOurs.get());
@@ -60,9 +72,21 @@ final class Uninstall implements Action {
     try {
       helm.uninstall(release.releaseName(), release.targetNamespace());
     } catch (HelmException e) {
+      Optional<String> forbidden = io.helmop.operator.tenancy.Forbidden.explain(e.getMessage());
+      if (forbidden.isPresent() && neverReleased(release)) {
+        // a release whose ServiceAccount was refused from the start (a targetNamespace it may not touch) must
+        // still be deletable; helmop made no Helm release for it, so there is nothing of its own to remove
+        LOG.info("Not uninstalling release {} from namespace {}: helmop never released it for this HelmRelease, "
+            + "and its ServiceAccount may not look ({})", release.releaseName(), release.targetNamespace(),
+            forbidden.get());
+        return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Nothing to uninstall: helmop never "
+            + "released " + release.releaseName() + " in namespace " + release.targetNamespace() + " for this "
+            + "HelmRelease. " + forbidden.get())), Optional.empty());
+      }
       return Outcome.of(ReconcileFailure.retryable(Reasons.UNINSTALL_FAILED, "Uninstall of release "
           + release.releaseName() + " failed: " + e.getMessage() + ". helmop retries with backoff; the HelmRelease "
-          + "stays until it succeeds.", e));
+          + "stays until it succeeds." + io.helmop.operator.tenancy.Forbidden.explain(e.getMessage())
+          .map(rbac -> " " + rbac).orElse(""), e));
     }
     LOG.info("Uninstalled release {} from namespace {}", release.releaseName(), release.targetNamespace());
     return Outcome.done(null, List.of(Notice.normal(Reasons.UNINSTALLED, "Release " + release.releaseName()
@@ -83,6 +107,12 @@ final class Uninstall implements Action {
     boolean applied = release.getStatus() != null && release.getStatus().getLastAppliedRevision() != null;
     return applied ? Optional.empty() // made by helmop before it marked releases
         : Optional.of("it was installed by another client and this HelmRelease never adopted it");
+  }
+
+  private static boolean neverReleased(HelmRelease release) {
+    var status = release.getStatus();
+    return status == null || (status.getLastAttempt() == null && status.getLastAppliedRevision() == null
+        && (status.getHistory() == null || status.getHistory().isEmpty()));
   }
 
   private static boolean ignoresDependents(HelmRelease release) {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Helm calls through helm-java (Helm's Go library inside the JVM). Nothing here can be interrupted: install and
@@ -27,12 +28,17 @@ public class HelmJavaEngine {
   /** Working copies of charts kept for the preflight (one per chart version in use, about its size each). */
   private static final int PREFLIGHT_COPIES = 32;
 
-  private final HelmKubeconfig kubeconfig;
+  /** The kubeconfig of the release being reconciled on the calling thread (it may impersonate its ServiceAccount). */
+  private final Supplier<HelmKubeconfig> kubeconfig;
   private final SignalHandlers signals;
   private final Path workDir;
   private final PreflightCharts charts;
 
   public HelmJavaEngine(HelmKubeconfig kubeconfig, SignalHandlers signals, Path workDir) {
+    this(() -> kubeconfig, signals, workDir);
+  }
+
+  public HelmJavaEngine(Supplier<HelmKubeconfig> kubeconfig, SignalHandlers signals, Path workDir) {
     this.kubeconfig = kubeconfig;
     this.signals = signals;
     this.workDir = workDir;
@@ -44,7 +50,7 @@ public class HelmJavaEngine {
     withValuesFile(request, values -> {
       InstallCommand install = installCommand(new Helm(request.chart()).install(), request, values);
       if (description != null) install.withDescription(description);
-      kubeconfig.apply(install::withKubeConfig, install::withKubeConfigContents);
+      kubeconfig.get().apply(install::withKubeConfig, install::withKubeConfigContents);
       return install.call();
     });
   }
@@ -67,7 +73,7 @@ public class HelmJavaEngine {
     LOG.debug("helm call: upgrade {}", request);
     withValuesFile(request, values -> {
       UpgradeCommand upgrade = upgradeCommand(new Helm(request.chart()).upgrade(), request, values, description);
-      kubeconfig.apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
+      kubeconfig.get().apply(upgrade::withKubeConfig, upgrade::withKubeConfigContents);
       return upgrade.call();
     });
   }
@@ -93,7 +99,7 @@ public class HelmJavaEngine {
     LOG.debug("helm call: uninstall {}/{}", namespace, releaseName);
     call(() -> {
       var uninstall = Helm.uninstall(releaseName).withNamespace(namespace).ignoreNotFound();
-      kubeconfig.apply(uninstall::withKubeConfig, uninstall::withKubeConfigContents);
+      kubeconfig.get().apply(uninstall::withKubeConfig, uninstall::withKubeConfigContents);
       return uninstall.call();
     });
   }

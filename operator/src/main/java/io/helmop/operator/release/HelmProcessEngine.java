@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,8 @@ public class HelmProcessEngine implements HelmEngine {
       List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
   private final HelmJavaEngine inProcess;
-  private final HelmKubeconfig kubeconfig;
+  /** The kubeconfig of the release being reconciled on the calling thread (it may impersonate its ServiceAccount). */
+  private final Supplier<HelmKubeconfig> kubeconfig;
   private final Path workDir;
   /** Bounds the child processes (memory): operations beyond it wait for a free one. */
   private final Semaphore slots;
@@ -47,6 +49,11 @@ public class HelmProcessEngine implements HelmEngine {
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   public HelmProcessEngine(HelmJavaEngine inProcess, HelmKubeconfig kubeconfig, Path workDir, int maxProcesses) {
+    this(inProcess, () -> kubeconfig, workDir, maxProcesses);
+  }
+
+  public HelmProcessEngine(HelmJavaEngine inProcess, Supplier<HelmKubeconfig> kubeconfig, Path workDir,
+      int maxProcesses) {
     this.inProcess = inProcess;
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
@@ -66,12 +73,12 @@ public class HelmProcessEngine implements HelmEngine {
 
   @Override
   public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
-    run(HelmWorker.Job.of(true, request, description, kubeconfig, workDir), superseded);
+    run(HelmWorker.Job.of(true, request, description, kubeconfig.get(), workDir), superseded);
   }
 
   @Override
   public void upgrade(ReleaseRequest request, String description, BooleanSupplier superseded) {
-    run(HelmWorker.Job.of(false, request, description, kubeconfig, workDir), superseded);
+    run(HelmWorker.Job.of(false, request, description, kubeconfig.get(), workDir), superseded);
   }
 
   @Override
@@ -123,6 +130,11 @@ public class HelmProcessEngine implements HelmEngine {
           .redirectError(ProcessBuilder.Redirect.INHERIT); // stdin stays a pipe: the worker exits when it closes
       // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
       JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
+      // Helm code that builds its own client from the defaults (a template's `lookup`) must act as the release
+      // too, never as the operator
+      if (job.kubeconfigFile() != null) {
+        builder.environment().put("KUBECONFIG", job.kubeconfigFile());
+      }
       worker = builder.start();
       running.add(worker);
       while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {

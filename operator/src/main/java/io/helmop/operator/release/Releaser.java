@@ -97,7 +97,9 @@ public class Releaser {
       String summary = HelmFailures.summary(e);
       throw ReconcileFailure.retryable(install ? Reasons.INSTALL_FAILED : Reasons.UPGRADE_FAILED, verb + " of chart "
           + desired.chart().nameAndVersion() + " as release " + request.releaseName() + " in namespace "
-          + request.namespace() + " failed: " + summary + "." + kept, new HelmException(summary, null));
+          + request.namespace() + " failed: " + summary + "." + kept
+          + io.helmop.operator.tenancy.Forbidden.explain(summary).map(rbac -> " " + rbac).orElse(""),
+          new HelmException(summary, null));
     }
     records.prune(request.namespace(), request.releaseName(), maxHistory);
     List<ReleaseRecord> after = records.history(request.namespace(), request.releaseName());

@@ -40,6 +40,8 @@ public final class Reasons {
   public static final String UNINSTALL_FAILED = "UninstallFailed";
   public static final String UNINSTALLED = "Uninstalled";
   public static final String RECONCILE_ERROR = "ReconcileError";
+  /** The release's ServiceAccount may not do what the release needs (RBAC). */
+  public static final String FORBIDDEN = "Forbidden";
 
   // the spec, the chart or its source
   public static final String INVALID_SPEC = "InvalidSpec";

@@ -54,7 +54,8 @@ public class ReferenceWatcher implements AutoCloseable {
     }
     Set<Source> before = followed.getOrDefault(id, Set.of());
     before.stream().filter(s -> !wanted.contains(s)).forEach(s -> release(s, id));
-    wanted.stream().filter(s -> !before.contains(s)).forEach(s -> watch(s, id));
+    // one that cannot be watched yet (its ServiceAccount may not) is tried again at the next reconcile
+    wanted.removeIf(s -> !before.contains(s) && !watch(s, id));
     if (wanted.isEmpty()) {
       followed.remove(id);
     } else {
@@ -68,8 +69,25 @@ public class ReferenceWatcher implements AutoCloseable {
     followed.remove(id);
   }
 
-  private void watch(Source source, ResourceID release) {
+  /**
+   * With a client that impersonates, the informer watches with the rights of the release that first referenced
+   * the object (the operator then needs no Secret rights of its own); reading the values is always done with
+   * the reading release's own rights. Returns false when the object cannot be watched.
+   */
+  private boolean watch(Source source, ResourceID release) {
+    try {
+      watchWith(source);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      org.slf4j.LoggerFactory.getLogger(ReferenceWatcher.class).warn("Cannot watch {} {}/{} ({}): an edit of it "
+          + "reaches the release at its interval only", source.kind(), source.namespace(), source.name(),
+          e.getMessage());
+      return false;
+    }
     referrers.computeIfAbsent(source, s -> new HashSet<>()).add(release);
+    return true;
+  }
+
+  private void watchWith(Source source) {
     informers.computeIfAbsent(source, s -> {
       var handler = new ResourceEventHandler<HasMetadata>() {
         @Override public void onAdd(HasMetadata obj) { wake(s); }

@@ -519,6 +519,59 @@ class HelmReleaseReconcilerTest {
   }
 
   @Test
+  void aServiceAccountRefusedHelmsRecordsGetsForbiddenNamingItTheVerbAndTheResourceAndNoHelmCall() {
+    ReleaseRecords refused = new ReleaseRecords(client) {
+      @Override
+      public List<ReleaseRecord> history(String namespace, String releaseName) {
+        throw new io.fabric8.kubernetes.client.KubernetesClientException(new io.fabric8.kubernetes.api.model
+            .StatusBuilder().withCode(403).withMessage("secrets is forbidden: User "
+            + "\"system:serviceaccount:apps:helmop-release\" cannot list resource \"secrets\" in API group \"\" in "
+            + "the namespace \"kube-system\"").build());
+      }
+    };
+    reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, refused, helm,
+        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
+        new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
+        references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
+        ME);
+    HelmRelease intruder = cache.put(release("intruder", "message: one"));
+
+    assertThatThrownBy(() -> reconcile(intruder)).isInstanceOfSatisfying(ReconcileFailure.class,
+        f -> assertThat(f.isRetryable()).isTrue());
+
+    assertThat(ready(intruder).getReason()).isEqualTo("Forbidden");
+    assertThat(ready(intruder).getMessage()).contains("ServiceAccount apps/helmop-release may not list secrets in "
+        + "namespace kube-system", "RoleBinding");
+    assertThat(events(intruder)).containsExactly("Forbidden");
+    assertThat(helm.operations()).isEmpty();
+  }
+
+  @Test
+  void aReleaseWhoseServiceAccountWasRefusedFromTheStartCanStillBeDeletedButOneThatWasReleasedCannot()
+      throws Exception {
+    String refused = "uninstall: Release not loaded: web: query: failed to query with labels: secrets is forbidden: "
+        + "User \"system:serviceaccount:apps:helmop-release\" cannot list resource \"secrets\" in API group \"\" in "
+        + "the namespace \"kube-system\"";
+    helm.failUninstallWith(refused);
+    HelmRelease never = cache.put(release("never", "message: one"));
+    never.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
+
+    assertThat(reconciler.cleanup(never, cache).isRemoveFinalizer()).as("nothing of its own to uninstall").isTrue();
+    assertThat(events(never)).contains("Uninstalled");
+
+    HelmRelease web = cache.put(release("web", "message: one"));
+    reconcile(web);
+    HelmRelease deleting = latest(web);
+    deleting.getMetadata().setDeletionTimestamp("2026-11-30T12:01:00Z");
+    cache.put(deleting);
+
+    assertThatThrownBy(() -> reconciler.cleanup(latest(web), cache)).hasMessageContaining("forbidden");
+    assertThat(ready(web).getReason()).isEqualTo("UninstallFailed");
+    assertThat(ready(web).getMessage()).contains("ServiceAccount apps/helmop-release may not list secrets in "
+        + "namespace kube-system");
+  }
+
+  @Test
   void aFoundationIsNotUninstalledWhileAReleaseDependsOnIt() throws Exception {
     HelmRelease foundation = cache.put(release("foundation", "message: base"));
     reconcile(foundation);
