@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.config.LeaseSettings;
 import io.helmop.operator.config.OperationsOptions;
+import io.helmop.operator.config.RenderOptions;
 import io.helmop.operator.config.OperatorConfig;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
@@ -25,6 +26,7 @@ import io.helmop.operator.metrics.PrometheusEndpoint;
 import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
+import io.helmop.operator.release.HelmWorkerPool;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.source.ChartCache;
@@ -64,6 +66,9 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Mixin
   OperationsOptions operations = new OperationsOptions();
 
+  @CommandLine.Mixin
+  RenderOptions renders = new RenderOptions();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -99,8 +104,10 @@ public final class Main implements Callable<Integer> {
     var prometheus = new PrometheusEndpoint();
     var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
+    var renderWorkers = new HelmWorkerPool(renders.limits(), workDir);
+    renderWorkers.warmUp();
     var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
-        config.helmProcesses());
+        config.helmProcesses(), renderWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);

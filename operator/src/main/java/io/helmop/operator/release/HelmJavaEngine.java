@@ -33,10 +33,15 @@ public class HelmJavaEngine {
   private final PreflightCharts charts;
 
   public HelmJavaEngine(HelmKubeconfig kubeconfig, SignalHandlers signals, Path workDir) {
+    this(kubeconfig, signals, workDir, new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES));
+  }
+
+  /** With working copies shared between engines (a warm worker keeps them across calls). */
+  HelmJavaEngine(HelmKubeconfig kubeconfig, SignalHandlers signals, Path workDir, PreflightCharts charts) {
     this.kubeconfig = kubeconfig;
     this.signals = signals;
     this.workDir = workDir;
-    this.charts = new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES);
+    this.charts = charts;
   }
 
   public void install(ReleaseRequest request) {
