@@ -94,7 +94,7 @@ public class HelmProcessEngine implements HelmEngine {
       return inProcess.render(request, kubeVersion);
     }
     return renders.call(new HelmWorkerServer.Job("render", HelmWorker.Job.of(false, request, null, kubeconfig,
-        workDir), kubeVersion), RenderedRelease.class, "the render of chart " + request.chart().getFileName(),
+        workDir), kubeVersion), RenderedRelease.class, "the render",
         () -> false);
   }
 
@@ -104,7 +104,7 @@ public class HelmProcessEngine implements HelmEngine {
       return inProcess.lint(request);
     }
     return renders.call(new HelmWorkerServer.Job("lint", HelmWorker.Job.of(false, request, null, kubeconfig,
-        workDir), null), LintReport.class, "helm lint of chart " + request.chart().getFileName(), () -> false);
+        workDir), null), LintReport.class, "helm lint", () -> false);
   }
 
   /** Stops the operations still running (the operator is stopping; they would not be waited for anyway). */

@@ -143,6 +143,37 @@ class HelmWorkerPoolTest {
     assertThatThrownBy(bomb::get).hasCauseInstanceOf(RenderLimitException.class);
   }
 
+  /** Figures, no assertion on them: a render of the example chart in a warm worker and in this JVM. */
+  @Test
+  void printsTheCostOfARenderInAWarmWorkerAndInProcess() throws Exception {
+    Path hello = Path.of("..", "examples", "charts", "hello").toAbsolutePath().normalize();
+    HelmProcessEngine pooled = engine(limits(1, Duration.ofSeconds(30), 1000));
+    HelmJavaEngine inProcess = new HelmJavaEngine(HelmKubeconfig.of(null, null),
+        SignalHandlers.captureJvmHandlers(), dir.resolve("in-process"));
+    ReleaseRequest request = request(hello, Map.of("message", "figures"));
+    long[] worker = new long[20];
+    long[] local = new long[20];
+    for (int i = -3; i < 20; i++) { // three rounds to warm up each path
+      long start = System.nanoTime();
+      assertThat(pooled.render(request, "v1.33.0").objects()).isNotEmpty();
+      long middle = System.nanoTime();
+      assertThat(inProcess.render(request, "v1.33.0").objects()).isNotEmpty();
+      long end = System.nanoTime();
+      if (i >= 0) {
+        worker[i] = middle - start;
+        local[i] = end - middle;
+      }
+    }
+    System.out.printf("render of examples/charts/hello, median of 20: warm worker %.1f ms, in process %.1f ms%n",
+        median(worker) / 1e6, median(local) / 1e6);
+  }
+
+  private static double median(long[] values) {
+    long[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2.0;
+  }
+
   /** A template that doubles a string 40 times: terabytes, were it not stopped. */
   static final String MEMORY_BOMB = """
       {{- $s := "helmop" }}
