@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A chart whose template grows a string without end, and one that renders a huge file, run where helmop
  * bounds renders: the release stalls with RenderLimitExceeded, the operator and other releases carry on, the
- * last good release stays, and a new chart version or new values clear it. Prints the operator's peak resident
+ * last good release stays, new values clear it, and a stalled release can be deleted. Prints the operator's peak resident
  * memory (all its processes) while the bomb renders.
  */
 class RenderBoundsIT extends OperatorTest {
@@ -76,8 +76,6 @@ class RenderBoundsIT extends OperatorTest {
     Path good = chart(charts.resolve("v1"), "loops", Map.of("templates/cm.yaml", CONFIGMAP));
     Path bomb = chart(charts.resolve("v2"), "loops", Map.of("templates/cm.yaml", BOMB,
         "values.yaml", "doublings: 26\n"));
-    Path fixed = chart(charts.resolve("v3"), "loops", Map.of("templates/cm.yaml", CONFIGMAP,
-        "values.yaml", "message: fixed\n"));
     Path big = chart(charts.resolve("big"), "bigfile", Map.of("templates/cm.yaml", EMBED,
         "values.yaml", "embed: false\n", "values-embed.yaml", "embed: true\n"));
     for (int i = 0; i < 24; i++) {
@@ -86,7 +84,6 @@ class RenderBoundsIT extends OperatorTest {
     repository = startOperator(new ChartRepository(cluster)
         .publish(good, "1.0.0", "1.0.0")
         .publish(bomb, "2.0.0", "2.0.0")
-        .publish(fixed, "2.0.1", "2.0.1")
         .publish(big, "1.0.0", "1.0.0")
         .publish(cluster.repo().resolve("examples/charts/hello"), "0.1.0", "1.0.0"));
   }
@@ -95,8 +92,11 @@ class RenderBoundsIT extends OperatorTest {
   void aRenderBombStallsItsReleaseOnlyAndANewVersionClearsIt() throws Exception {
     String ns = namespace("bomb");
     String other = namespace("healthy");
+    Instant installed = Instant.now();
     apply(cluster, release(ns, "loops", "1.0.0", ""));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/loops", "-n", ns, "--timeout=180s").orFail();
+    System.out.printf("normal install (one ConfigMap, renders in a warm worker): Ready %d ms after apply%n",
+        Duration.between(installed, Instant.now()).toMillis());
 
     long before = treeResidentKib(operator.pid());
     Instant applied = Instant.now();
@@ -142,33 +142,36 @@ class RenderBoundsIT extends OperatorTest {
         .as("one Event").hasSize(1).extracting(Event::getCount).allMatch(count -> count == null || count == 1);
     assertThat(operator.reconciles(ns, "loops").size()).isGreaterThanOrEqualTo(reconciles);
 
-    apply(cluster, release(ns, "loops", "2.0.1", ""));
+    apply(cluster, release(ns, "loops", "2.0.0", "values: {doublings: 3}"));
     cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/loops", "-n", ns, "--timeout=180s").orFail();
     assertThat(hasCondition(get(cluster, ns, "loops"), "Stalled", "True")).isFalse();
     assertThat(cluster.client().configMaps().inNamespace(ns).withName("loops").get().getData())
-        .containsEntry("message", "fixed");
+        .as("\"helmop\" doubled 3 times").containsEntry("size", "48");
 
     cluster.kubectl("delete", "helmrelease", "loops", "-n", ns, "--timeout=120s").orFail();
     assertThat(cluster.helm("list", "-n", ns, "--all", "-q").orFail().output()).isBlank();
   }
 
   @Test
-  void hugeFilesRenderedThroughValuesFilesStallWithoutOutOfMemoryAndNewValuesClearIt() {
+  void hugeFilesRenderedThroughValuesFilesStallWithoutOutOfMemoryAndTheReleaseCanBeDeleted() {
     String ns = namespace("bigfile");
-    apply(cluster, release(ns, "bigfile", "1.0.0", "valuesFiles: [values.yaml, values-embed.yaml]"));
+    apply(cluster, release(ns, "bigfile", "1.0.0", "valuesFiles: [values.yaml]"));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/bigfile", "-n", ns, "--timeout=180s").orFail();
 
+    apply(cluster, release(ns, "bigfile", "1.0.0", "valuesFiles: [values.yaml, values-embed.yaml]"));
     var ready = awaitReadyFalse(ns, "bigfile", "RenderLimitExceeded");
-    System.out.println("huge file: " + ready.getMessage());
+    System.out.println("huge files: " + ready.getMessage());
     assertThat(ready.getMessage()).contains("Chart bigfile-1.0.0").contains("Helm worker");
     assertThat(operator.isAlive()).isTrue();
     assertThat(operator.log()).doesNotContain("OutOfMemoryError");
-    assertThat(cluster.helm("list", "-n", ns, "--all", "-q").orFail().output()).isBlank();
-
-    apply(cluster, release(ns, "bigfile", "1.0.0", "valuesFiles: [values.yaml, values-embed.yaml]\n"
-        + "values: {embed: false}"));
-    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/bigfile", "-n", ns, "--timeout=180s").orFail();
+    assertThat(cluster.helm("history", "bigfile", "-n", ns, "-o", "json").orFail().output())
+        .contains("\"revision\":1").doesNotContain("\"revision\":2");
     assertThat(cluster.client().configMaps().inNamespace(ns).withName("bigfile").get().getData())
         .containsEntry("blob", "none");
+
+    cluster.kubectl("delete", "helmrelease", "bigfile", "-n", ns, "--timeout=120s").orFail();
+    assertThat(cluster.helm("list", "-n", ns, "--all", "-q").orFail().output()).isBlank();
+    assertThat(cluster.client().configMaps().inNamespace(ns).withName("bigfile").get()).isNull();
   }
 
   static String release(String ns, String chart, String version, String spec) {

@@ -56,6 +56,8 @@ public final class HelmWorkerPool implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /** The JVM's exit code under -XX:+ExitOnOutOfMemoryError: the worker's Java heap was full. */
   private static final int JAVA_OUT_OF_MEMORY = 3;
+  /** Killed by SIGKILL from outside: the kernel's OOM killer, which workers invite (oom_score_adj 1000). */
+  private static final int KILLED = 128 + 9;
   private static final List<String> JVM_OPTION_VARIABLES =
       List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
@@ -413,6 +415,15 @@ public final class HelmWorkerPool implements AutoCloseable {
           throw new RenderLimitException(RenderLimitException.Bound.MEMORY, what + " went over the render memory "
               + "limit of " + mib(limits.memoryBytes()) + " (--render-memory-limit): its Helm worker reached "
               + mib(Math.max(peak, limits.memoryBytes())) + " and was stopped");
+        }
+        if (closed) {
+          throw new HelmException("the operator is stopping; " + what + " was stopped", null);
+        }
+        if (!process.isAlive() && process.exitValue() == KILLED) {
+          throw new RenderLimitException(RenderLimitException.Bound.MEMORY, what + " was stopped by the system "
+              + "at " + mib(peak) + " of its Helm worker, most likely because the operator's pod reached its memory "
+              + "limit; lower --render-memory-limit (" + mib(limits.memoryBytes()) + ") or --render-workers, or "
+              + "give the pod more memory");
         }
         throw new HelmException("the Helm worker process ended during " + what + " (exit code "
             + (process.isAlive() ? "unknown" : process.exitValue()) + "; see the operator log)", null);

@@ -48,6 +48,7 @@ public final class HelmWorkerServer {
     System.setOut(System.err); // logs (logback starts later) go to stderr; stdout is the pool's
     BlockingQueue<String> jobs = new LinkedBlockingQueue<>();
     readJobs(jobs);
+    offerToTheOomKiller();
     SignalHandlers signals = SignalHandlers.captureJvmHandlers();
     PreflightCharts charts = new PreflightCharts(dir.resolve("preflight"), 8);
     warmUp(dir, signals, charts);
@@ -94,6 +95,18 @@ public final class HelmWorkerServer {
     }, "operator-watch");
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /**
+   * Should the pod's memory limit be reached between two samples of the pool, the kernel kills the process with
+   * the highest score: a render worker, not the operator. Raising one's own score needs no privilege.
+   */
+  private static void offerToTheOomKiller() {
+    try {
+      Files.writeString(Path.of("/proc/self/oom_score_adj"), "1000");
+    } catch (IOException | UnsupportedOperationException e) {
+      System.err.println("helm worker: could not raise its own oom_score_adj: " + e.getMessage());
+    }
   }
 
   /** Loads Helm's library with a render of a one-template chart, so the first real render is as quick. */
