@@ -52,6 +52,7 @@ public final class HelmWorkerPool implements AutoCloseable {
   static final long SAMPLE_MILLIS = 10;
   static final int RECYCLE_PERCENT = 75;
   private static final long POLL_MILLIS = 100;
+  private static final String WORKER_DIR_PREFIX = "helm-worker-";
   /** A cold JVM loading Helm's library; far above what it takes (about 1 s), below "stuck". */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /** The JVM's exit code under -XX:+ExitOnOutOfMemoryError: the worker's Java heap was full. */
@@ -94,6 +95,20 @@ public final class HelmWorkerPool implements AutoCloseable {
       return thread;
     });
     watcher.scheduleWithFixedDelay(this::watchMemory, SAMPLE_MILLIS, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+    removeLeftovers();
+  }
+
+  /** Folders of workers of an operator process that was killed (they hold job files, values included). */
+  private void removeLeftovers() {
+    if (!Files.isDirectory(workDir)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(workDir)) {
+      entries.filter(entry -> entry.getFileName().toString().startsWith(WORKER_DIR_PREFIX))
+          .forEach(HelmWorkerPool::deleteTree);
+    } catch (IOException e) {
+      LOG.debug("Could not list {}: {}", workDir, e.getMessage());
+    }
   }
 
   public Limits limits() {
@@ -226,7 +241,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     String token = UUID.randomUUID().toString();
     Path dir;
     try {
-      dir = Files.createTempDirectory(Files.createDirectories(workDir), "helm-worker-",
+      dir = Files.createTempDirectory(Files.createDirectories(workDir), WORKER_DIR_PREFIX,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new HelmException("could not make a folder for a Helm worker in " + workDir + ": " + e.getMessage(), e);
