@@ -104,8 +104,8 @@ public final class Main implements Callable<Integer> {
     var prometheus = new PrometheusEndpoint();
     var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
+    // workers start at the first render: a standby replica never renders and keeps none
     var renderWorkers = new HelmWorkerPool(renders.limits(), workDir);
-    renderWorkers.warmUp();
     var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
         config.helmProcesses(), renderWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());

@@ -221,16 +221,20 @@ public final class HelmWorkerPool implements AutoCloseable {
   }
 
   private void watchMemory() {
-    for (Worker worker : live) {
-      if (!worker.busy) {
-        continue;
+    try {
+      for (Worker worker : live) {
+        if (!worker.busy) {
+          continue;
+        }
+        long rss = worker.rss();
+        worker.peak = Math.max(worker.peak, rss);
+        if (rss > limits.memoryBytes() && worker.killedFor == null) {
+          worker.killedFor = RenderLimitException.Bound.MEMORY;
+          worker.process.destroyForcibly();
+        }
       }
-      long rss = worker.rss();
-      worker.peak = Math.max(worker.peak, rss);
-      if (rss > limits.memoryBytes() && worker.killedFor == null) {
-        worker.killedFor = RenderLimitException.Bound.MEMORY;
-        worker.process.destroyForcibly();
-      }
+    } catch (RuntimeException e) { // a scheduled task that throws is never run again: this one must go on
+      LOG.warn("Checking the memory of the Helm workers failed: {}", e.toString());
     }
   }
 

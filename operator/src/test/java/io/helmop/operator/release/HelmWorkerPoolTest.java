@@ -40,11 +40,14 @@ class HelmWorkerPoolTest {
   void rendersInOneWarmWorkerThatServesCallAfterCall() throws Exception {
     HelmProcessEngine helm = engine(limits(2, Duration.ofSeconds(30), 100));
     for (int i = 0; i < 3; i++) {
+      long start = System.nanoTime();
       String message = "hello " + i;
       RenderedRelease rendered = helm.render(request(chart("web", CONFIGMAP), Map.of("message", message)),
           "v1.33.0");
       assertThat(rendered.objects()).singleElement()
           .satisfies(object -> assertThat(object.body().at("/data/message").asText()).isEqualTo(message));
+      System.out.printf("render %d: %d ms%s%n", i + 1, (System.nanoTime() - start) / 1_000_000,
+          i == 0 ? " (the worker's start included)" : "");
     }
     assertThat(helm.lint(request(chart("web", CONFIGMAP), Map.of())).failed()).isFalse();
     assertThat(pool.started()).as("one warm worker served all four calls").isEqualTo(1);
