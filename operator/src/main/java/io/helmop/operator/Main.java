@@ -109,6 +109,7 @@ public final class Main implements Callable<Integer> {
     var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(kubeconfig, signals, workDir), kubeconfig, workDir,
         config.helmProcesses(), renderWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
+    metrics.watchRenderWorkers(renderWorkers);
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());

@@ -83,12 +83,17 @@ public final class HelmWorkerPool implements AutoCloseable {
   private final Set<Worker> live = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService watcher;
   private final AtomicInteger started = new AtomicInteger();
+  private final java.util.Map<RenderLimitException.Bound, java.util.concurrent.atomic.AtomicLong> stopped =
+      new java.util.EnumMap<>(RenderLimitException.Bound.class);
   private volatile boolean closed;
 
   public HelmWorkerPool(Limits limits, Path workDir) {
     this.limits = limits;
     this.workDir = workDir;
     this.slots = new Semaphore(limits.workers(), true);
+    for (RenderLimitException.Bound bound : RenderLimitException.Bound.values()) {
+      stopped.put(bound, new java.util.concurrent.atomic.AtomicLong());
+    }
     this.watcher = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "helm-worker-watch");
       thread.setDaemon(true);
@@ -135,6 +140,17 @@ public final class HelmWorkerPool implements AutoCloseable {
     return live.stream().map(w -> w.process.pid()).toList();
   }
 
+  /** Calls stopped at {@code bound} so far (a metric). */
+  public long stopped(RenderLimitException.Bound bound) {
+    return stopped.get(bound).get();
+  }
+
+  private RenderLimitException stopped(RenderLimitException.Bound bound, String message) {
+    stopped.get(bound).incrementAndGet();
+    LOG.info("Helm worker stopped: {}", message);
+    return new RenderLimitException(bound, message);
+  }
+
   /** Starts one worker in the background, so that the first call finds it warm. */
   public void warmUp() {
     Thread thread = new Thread(this::replenish, "helm-worker-start");
@@ -161,15 +177,17 @@ public final class HelmWorkerPool implements AutoCloseable {
       }
       return worker.call(job, resultType, what, superseded);
     } finally {
+      boolean replace = false;
       if (worker != null && worker.answered) {
-        release(worker);
+        replace = release(worker);
       } else if (worker != null) { // killed, crashed or stopped: never reused
         retire(worker);
-        if (!closed) {
-          warmUp();
-        }
+        replace = true;
       }
-      slots.release();
+      slots.release(); // before the replacement starts: it needs a slot of its own
+      if (replace && !closed) {
+        warmUp();
+      }
     }
   }
 
@@ -186,20 +204,24 @@ public final class HelmWorkerPool implements AutoCloseable {
     }
   }
 
-  /** Back to the idle workers, unless it did its share of calls or holds too much memory now. */
-  private void release(Worker worker) {
+  /**
+   * Back to the idle workers, unless it did its share of calls or holds too much memory now; returns whether it
+   * was retired and wants a replacement.
+   */
+  private boolean release(Worker worker) {
     long rss = worker.rss();
-    if (closed || worker.calls >= limits.callsPerWorker()
-        || rss > limits.memoryBytes() / 100 * RECYCLE_PERCENT || idle.size() >= limits.workers()) {
+    if (closed || idle.size() >= limits.workers()) {
+      retire(worker);
+      return false;
+    }
+    if (worker.calls >= limits.callsPerWorker() || rss > limits.memoryBytes() / 100 * RECYCLE_PERCENT) {
       LOG.debug("Retiring Helm worker {} after {} calls at {} MiB", worker.process.pid(), worker.calls,
           rss >> 20);
       retire(worker);
-      if (!closed) {
-        warmUp();
-      }
-    } else {
-      idle.addFirst(worker); // the most recently used first: its caches are warm
+      return true;
     }
+    idle.addFirst(worker); // the most recently used first: its caches are warm
+    return false;
   }
 
   /** Starts a worker into the idle ones when one is free to start. */
@@ -422,7 +444,7 @@ public final class HelmWorkerPool implements AutoCloseable {
         if (System.nanoTime() - deadline > 0) {
           killedFor = RenderLimitException.Bound.TIME;
           process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-          throw new RenderLimitException(RenderLimitException.Bound.TIME, what + " took longer than the render "
+          throw stopped(RenderLimitException.Bound.TIME, what + " took longer than the render "
               + "timeout of " + seconds(limits.timeout()) + " (--render-timeout), and its Helm worker was stopped");
         }
       }
@@ -431,7 +453,7 @@ public final class HelmWorkerPool implements AutoCloseable {
         process.waitFor(5, TimeUnit.SECONDS);
         if (killedFor == RenderLimitException.Bound.MEMORY
             || !process.isAlive() && process.exitValue() == JAVA_OUT_OF_MEMORY) {
-          throw new RenderLimitException(RenderLimitException.Bound.MEMORY, what + " went over the render memory "
+          throw stopped(RenderLimitException.Bound.MEMORY, what + " went over the render memory "
               + "limit of " + mib(limits.memoryBytes()) + " (--render-memory-limit): its Helm worker reached "
               + mib(Math.max(peak, limits.memoryBytes())) + " and was stopped");
         }
@@ -439,7 +461,7 @@ public final class HelmWorkerPool implements AutoCloseable {
           throw new HelmException("the operator is stopping; " + what + " was stopped", null);
         }
         if (!process.isAlive() && process.exitValue() == KILLED) {
-          throw new RenderLimitException(RenderLimitException.Bound.MEMORY, what + " was stopped by the system "
+          throw stopped(RenderLimitException.Bound.MEMORY, what + " was stopped by the system "
               + "at " + mib(peak) + " of its Helm worker, most likely because the operator's pod reached its memory "
               + "limit; lower --render-memory-limit (" + mib(limits.memoryBytes()) + ") or --render-workers, or "
               + "give the pod more memory");
@@ -452,7 +474,7 @@ public final class HelmWorkerPool implements AutoCloseable {
           process.pid(), mib(peak));
       long size = Files.size(resultFile);
       if (size > limits.outputBytes()) {
-        throw new RenderLimitException(RenderLimitException.Bound.OUTPUT, what + " produced " + mib(size)
+        throw stopped(RenderLimitException.Bound.OUTPUT, what + " produced " + mib(size)
             + " of output, more than the " + mib(limits.outputBytes()) + " helmop reads back from a Helm worker "
             + "(Helm could not keep a release that large anyway: its record must fit in a Secret of 1 MiB)");
       }
