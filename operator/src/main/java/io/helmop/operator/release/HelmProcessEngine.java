@@ -94,8 +94,7 @@ public class HelmProcessEngine implements HelmEngine {
       return inProcess.render(request, kubeVersion);
     }
     return renders.call(new HelmWorkerServer.Job("render", HelmWorker.Job.of(false, request, null, kubeconfig,
-        workDir), kubeVersion), RenderedRelease.class, "the render",
-        () -> false);
+        workDir), kubeVersion), RenderedRelease.class, "the render", () -> false);
   }
 
   @Override
