@@ -7,6 +7,7 @@ import io.helmop.operator.config.LeaseSettings;
 import io.helmop.operator.config.OperationsOptions;
 import io.helmop.operator.config.OperatorConfig;
 import io.helmop.operator.config.TenantLimits;
+import io.helmop.operator.config.RenderOptions;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
@@ -26,6 +27,7 @@ import io.helmop.operator.metrics.PrometheusEndpoint;
 import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
+import io.helmop.operator.release.HelmWorkerPool;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.source.ChartCache;
@@ -74,6 +76,9 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Mixin
   TenancyOptions tenancy = new TenancyOptions();
 
+  @CommandLine.Mixin
+  RenderOptions renders = new RenderOptions();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -116,9 +121,12 @@ public final class Main implements Callable<Integer> {
     var impersonation = new Impersonation(client,
         new ServiceAccountKubeconfigs(kubeconfig, workDir.resolve("impersonation")), tenancy.defaultServiceAccount());
     KubernetesClient releaseClient = impersonation.releaseClient();
+    // render workers start at the first render: a standby replica never renders and keeps none
+    var renderWorkers = new HelmWorkerPool(renders.limits(), workDir);
     var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(impersonation::kubeconfig, signals, workDir),
-        impersonation::kubeconfig, workDir, config.helmProcesses());
+        impersonation::kubeconfig, workDir, config.helmProcesses(), renderWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
+    metrics.watchRenderWorkers(renderWorkers);
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(releaseClient);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());

@@ -141,6 +141,22 @@ public class HelmopMetrics {
         .register(registry);
   }
 
+  /** The render workers: alive, renders waiting for one, the most at a time, and renders stopped by bound. */
+  public void watchRenderWorkers(io.helmop.operator.release.HelmWorkerPool workers) {
+    Gauge.builder("helmop.render.workers.alive", workers::alive)
+        .description("Render worker processes alive, idle or busy").strongReference(true).register(registry);
+    Gauge.builder("helmop.render.workers.waiting", workers::waiting)
+        .description("Renders and lints waiting for a free render worker").strongReference(true).register(registry);
+    Gauge.builder("helmop.render.workers.max", () -> workers.limits().workers())
+        .description("Most render workers at a time (--render-workers)").strongReference(true).register(registry);
+    for (var bound : io.helmop.operator.release.RenderLimitException.Bound.values()) {
+      io.micrometer.core.instrument.FunctionCounter.builder("helmop.render.stopped", workers,
+              w -> w.stopped(bound))
+          .description("Renders and lints stopped at a bound (memory, time, output); their releases stalled")
+          .tag("bound", bound.name().toLowerCase(java.util.Locale.ROOT)).register(registry);
+    }
+  }
+
   /** Gauges of the reconcile thread pool: releases waiting for a thread, and threads at work. */
   public void watchReconcileQueue(ThreadPoolExecutor executor) {
     Gauge.builder("helmop.reconcile.queue.depth", () -> executor.getQueue().size())

@@ -6,6 +6,7 @@ import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.HelmException;
+import io.helmop.operator.release.RenderLimitException;
 import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.release.RenderedRelease;
 import io.helmop.operator.status.Reasons;
@@ -79,6 +80,8 @@ public class Preflight {
             + (lintErrors.size() == 1 ? "" : "s") + "; nothing was installed and the last good release keeps "
             + "serving. Fix the chart or the values: " + numbered(lintErrors))));
       }
+    } catch (RenderLimitException e) {
+      return new Result(null, renderLimit(desired, e));
     } catch (HelmException e) {
       LOG.info("helm lint {} could not run: {}", chart, redactor.apply(String.valueOf(e.getMessage())));
     }
@@ -142,6 +145,9 @@ public class Preflight {
   }
 
   private static ReconcileFailure renderFailure(DesiredRelease desired, HelmException e) {
+    if (e instanceof RenderLimitException limit) {
+      return renderLimit(desired, limit);
+    }
     Redactor redactor = Redactor.of(desired.valueSources(), Map.of());
     String chart = desired.chart().nameAndVersion();
     String message = e.getMessage() == null ? "" : e.getMessage();
@@ -153,6 +159,21 @@ public class Preflight {
     return ReconcileFailure.stalled(Reasons.RENDER_FAILED, redactor.apply("Chart " + chart + " does not render "
         + "with the release's values: " + HelmException.summary(e) + ". Nothing was installed. Fix spec.values "
         + "(or the chart) and apply again."));
+  }
+
+  /** The message names the bound and its flag already; this adds the chart and what to do. */
+  private static ReconcileFailure renderLimit(DesiredRelease desired, RenderLimitException e) {
+    String advice = switch (e.bound()) {
+      case MEMORY -> "Look for a template loop that grows without end (or values that make one), or raise "
+          + "--render-memory-limit if the chart really needs that much";
+      case TIME -> "Look for a template loop that does not end (or values that make one), or raise "
+          + "--render-timeout if the chart really takes that long";
+      case OUTPUT -> "Render fewer or smaller objects (look for a template loop, or values that multiply them)";
+    };
+    return ReconcileFailure.stalled(Reasons.RENDER_LIMIT_EXCEEDED, "Chart " + desired.chart().nameAndVersion()
+        + " with the release's values: " + e.getMessage() + ". Nothing was installed and the last good release "
+        + "keeps serving; other releases are not affected. " + advice + ", then change the chart version or "
+        + "spec.values (or valuesFiles, valuesFrom) and apply again.");
   }
 
   private static String numbered(List<String> items) {

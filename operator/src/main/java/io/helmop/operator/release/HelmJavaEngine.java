@@ -39,10 +39,15 @@ public class HelmJavaEngine {
   }
 
   public HelmJavaEngine(Supplier<HelmKubeconfig> kubeconfig, SignalHandlers signals, Path workDir) {
+    this(kubeconfig, signals, workDir, new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES));
+  }
+
+  /** With working copies shared between engines (a warm worker keeps them across calls). */
+  HelmJavaEngine(Supplier<HelmKubeconfig> kubeconfig, SignalHandlers signals, Path workDir, PreflightCharts charts) {
     this.kubeconfig = kubeconfig;
     this.signals = signals;
     this.workDir = workDir;
-    this.charts = new PreflightCharts(workDir.resolve("preflight"), PREFLIGHT_COPIES);
+    this.charts = charts;
   }
 
   public void install(ReleaseRequest request, String description) {

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs each install and upgrade in a {@link HelmWorker} child process, so that helmop can stop one whose
- * HelmRelease has moved on instead of waiting for Helm's timeout. Renders, lints and uninstalls (quick, never
- * waiting on the cluster for long) stay in this JVM. A side effect worth having: the native memory helm-java
- * leaks per install or upgrade goes away with the child.
+ * HelmRelease has moved on instead of waiting for Helm's timeout. Renders and lints run in the warm workers of
+ * a {@link HelmWorkerPool}, which bounds their memory and time; uninstalls (quick, never waiting on the cluster
+ * for long) stay in this JVM. A side effect worth having: the native memory helm-java leaks per call goes away
+ * with the child.
  */
 public class HelmProcessEngine implements HelmEngine {
   private static final Logger LOG = LoggerFactory.getLogger(HelmProcessEngine.class);
@@ -47,13 +48,16 @@ public class HelmProcessEngine implements HelmEngine {
   private final Semaphore slots;
   private final int maxProcesses;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
+  /** Where renders and lints run, bounded; null: in this JVM (tests of the install path). */
+  private final HelmWorkerPool renders;
 
   public HelmProcessEngine(HelmJavaEngine inProcess, HelmKubeconfig kubeconfig, Path workDir, int maxProcesses) {
-    this(inProcess, () -> kubeconfig, workDir, maxProcesses);
+    this(inProcess, () -> kubeconfig, workDir, maxProcesses, null);
   }
 
   public HelmProcessEngine(HelmJavaEngine inProcess, Supplier<HelmKubeconfig> kubeconfig, Path workDir,
-      int maxProcesses) {
+      int maxProcesses, HelmWorkerPool renders) {
+    this.renders = renders;
     this.inProcess = inProcess;
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
@@ -88,17 +92,28 @@ public class HelmProcessEngine implements HelmEngine {
 
   @Override
   public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
-    return inProcess.render(request, kubeVersion);
+    if (renders == null) {
+      return inProcess.render(request, kubeVersion);
+    }
+    return renders.call(new HelmWorkerServer.Job("render", HelmWorker.Job.of(false, request, null, kubeconfig.get(),
+        workDir), kubeVersion), RenderedRelease.class, "the render", () -> false);
   }
 
   @Override
   public LintReport lint(ReleaseRequest request) {
-    return inProcess.lint(request);
+    if (renders == null) {
+      return inProcess.lint(request);
+    }
+    return renders.call(new HelmWorkerServer.Job("lint", HelmWorker.Job.of(false, request, null, kubeconfig.get(),
+        workDir), null), LintReport.class, "helm lint", () -> false);
   }
 
   /** Stops the operations still running (the operator is stopping; they would not be waited for anyway). */
   public void close() {
     running.forEach(Process::destroyForcibly);
+    if (renders != null) {
+      renders.close();
+    }
   }
 
   private void run(HelmWorker.Job job, BooleanSupplier superseded) {

@@ -64,6 +64,7 @@ public final class Reasons {
   public static final String VALUES_FILE_NOT_FOUND = "ValuesFileNotFound";
   public static final String VALUES_FROM_NOT_FOUND = "ValuesFromNotFound";
   public static final String RENDER_FAILED = "RenderFailed";
+  public static final String RENDER_LIMIT_EXCEEDED = "RenderLimitExceeded";
 
   // the preflight before every install and upgrade
   public static final String VALUES_INVALID = "ValuesInvalid";

@@ -121,6 +121,20 @@ class HelmopMetricsTest {
     }
   }
 
+  @Test
+  void renderWorkersAreExported() throws Exception {
+    var limits = new io.helmop.operator.release.HelmWorkerPool.Limits(2, 512L << 20, java.time.Duration.ofSeconds(30),
+        500, 16L << 20);
+    try (var workers = new io.helmop.operator.release.HelmWorkerPool(limits,
+        java.nio.file.Files.createTempDirectory("render-workers-"))) {
+      metrics.watchRenderWorkers(workers);
+
+      assertThat(endpoint.scrape()).contains("helmop_render_workers_alive 0.0", "helmop_render_workers_waiting 0.0",
+          "helmop_render_workers_max 2.0", "helmop_render_stopped_total{bound=\"memory\"} 0.0",
+          "helmop_render_stopped_total{bound=\"time\"} 0.0", "helmop_render_stopped_total{bound=\"output\"} 0.0");
+    }
+  }
+
   private static HelmRelease release(String name, String type, String status, String reason) {
     HelmRelease release = new HelmRelease();
     release.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());

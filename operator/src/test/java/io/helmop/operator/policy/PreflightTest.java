@@ -110,6 +110,23 @@ class PreflightTest {
   }
 
   @Test
+  void aRenderOverABoundStallsWithRenderLimitExceededNamingTheFlag() throws Exception {
+    helm.failRenderWith(new io.helmop.operator.release.RenderLimitException(
+        io.helmop.operator.release.RenderLimitException.Bound.TIME,
+        "the render took longer than the render timeout of 30 s (--render-timeout), and its Helm worker was stopped"));
+
+    Preflight.Result result = preflight(PolicySpec.Mode.Warn).check(release(null), desired(true));
+
+    assertThat(result.failure().reason()).isEqualTo("RenderLimitExceeded");
+    assertThat(result.failure().kind()).isEqualTo(ReconcileFailure.Kind.STALL);
+    assertThat(result.failure().getMessage()).startsWith("Chart web-1.0.0 with the release's values: the render "
+            + "took longer than the render timeout of 30 s (--render-timeout)")
+        .contains("the last good release keeps serving").contains("raise --render-timeout");
+    assertThat(helm.calls).containsExactly("template apps/web");
+    assertThat(dryRunCalls).isEmpty();
+  }
+
+  @Test
   void valuesRefusedByTheSchemaAreValuesInvalidNamingThePathNotTheValue() throws Exception {
     helm.failTemplateWith("values don't meet the specifications of the schema(s) in the following chart(s):\n"
         + "web:\n- at '/db/password': '" + SECRET + "' does not match pattern '^[a-z]+$'\n");

@@ -67,7 +67,7 @@ class ReleaseOwnershipTest {
         new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
         new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
         references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
-        ME, HelmopMetrics.none(), limits);
+        ME, HelmopMetrics.none(), limits, io.helmop.operator.tenancy.Impersonation.off());
   }
 
   @AfterEach

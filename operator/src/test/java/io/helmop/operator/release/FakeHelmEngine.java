@@ -138,9 +138,19 @@ public final class FakeHelmEngine implements HelmEngine {
     this.rendered = rendered;
   }
 
+  /** The next renders end in this exception (a render bound, say) instead of a result. */
+  public void failRenderWith(HelmException failure) {
+    this.renderFailure = failure;
+  }
+
+  private volatile HelmException renderFailure;
+
   @Override
   public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
     calls.add("template " + request.namespace() + "/" + request.releaseName());
+    if (renderFailure != null) {
+      throw renderFailure;
+    }
     if (templateFailure != null) {
       throw new HelmException(templateFailure, null);
     }

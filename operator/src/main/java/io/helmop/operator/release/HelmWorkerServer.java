@@ -1,0 +1,124 @@
+package io.helmop.operator.release;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.operator.lifecycle.SignalHandlers;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.MDC;
+
+/**
+ * A warm Helm worker of {@link HelmWorkerPool}: a child process that runs one Helm call after another, so that a
+ * render whose templates grow without end takes this process's memory, not the operator's, and the pool can
+ * kill it at its bound.
+ *
+ * <p>Arguments: a token and the worker's own folder. Each line on stdin names a job file ({@link Job}); the
+ * answer goes to the job file's {@code .result} sibling (JSON of the result, or Helm's message) and one line
+ * {@code <token> ok|failed} on stdout. Only the pool's lines carry the token: whatever Helm's Go code prints to
+ * the same stdout is passed on as log. End of stdin means the operator retired this worker or went away, even
+ * by SIGKILL: the worker halts at once, mid-render too.
+ */
+public final class HelmWorkerServer {
+  static final String OK = "ok";
+  static final String FAILED = "failed";
+  static final String READY = "ready";
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /**
+   * One call: {@code operation} is render or lint (installs may follow, issue #15); {@code job} holds the
+   * request as {@link HelmWorker} reads it, so a field added there reaches warm workers too.
+   */
+  record Job(String operation, HelmWorker.Job job, String kubeVersion) {}
+
+  private HelmWorkerServer() {}
+
+  public static void main(String[] args) throws Exception {
+    String token = args[0];
+    Path dir = Path.of(args[1]);
+    PrintStream protocol = System.out;
+    System.setOut(System.err); // logs (logback starts later) go to stderr; stdout is the pool's
+    BlockingQueue<String> jobs = new LinkedBlockingQueue<>();
+    readJobs(jobs);
+    offerToTheOomKiller();
+    SignalHandlers signals = SignalHandlers.captureJvmHandlers();
+    PreflightCharts charts = new PreflightCharts(dir.resolve("preflight"), 8);
+    warmUp(dir, signals, charts);
+    protocol.println(token + " " + READY);
+    protocol.flush();
+    while (true) {
+      Path jobFile = Path.of(jobs.take());
+      String status;
+      try {
+        Job job = JSON.readValue(jobFile.toFile(), Job.class);
+        MDC.put("resource.namespace", job.job().namespace());
+        MDC.put("resource.name", job.job().releaseName());
+        var helm = new HelmJavaEngine(job.job()::kubeconfig, signals, dir, charts);
+        Object result = switch (job.operation()) {
+          case "render" -> helm.render(job.job().request(), job.kubeVersion());
+          case "lint" -> helm.lint(job.job().request());
+          default -> throw new HelmException("unknown operation " + job.operation(), null);
+        };
+        JSON.writeValue(HelmWorker.resultFile(jobFile).toFile(), result);
+        status = OK;
+      } catch (RuntimeException | IOException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        Files.writeString(HelmWorker.resultFile(jobFile), message);
+        status = FAILED;
+      } finally {
+        MDC.clear();
+      }
+      protocol.println(token + " " + status);
+      protocol.flush();
+    }
+  }
+
+  private static void readJobs(BlockingQueue<String> jobs) {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          jobs.add(line);
+        }
+      } catch (IOException ignored) {
+        // a broken pipe means the same as the end
+      }
+      Runtime.getRuntime().halt(HelmWorker.OPERATOR_GONE);
+    }, "operator-watch");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /**
+   * Should the pod's memory limit be reached between two samples of the pool, the kernel kills the process with
+   * the highest score: a render worker, not the operator. Raising one's own score needs no privilege.
+   */
+  private static void offerToTheOomKiller() {
+    try {
+      Files.writeString(Path.of("/proc/self/oom_score_adj"), "1000");
+    } catch (IOException | UnsupportedOperationException e) {
+      System.err.println("helm worker: could not raise its own oom_score_adj: " + e.getMessage());
+    }
+  }
+
+  /** Loads Helm's library with a render of a one-template chart, so the first real render is as quick. */
+  private static void warmUp(Path dir, SignalHandlers signals, PreflightCharts charts) throws IOException {
+    Path chart = dir.resolve("warm-up");
+    Files.createDirectories(chart.resolve("templates"));
+    Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: warm-up\nversion: 0.0.1\n");
+    Files.writeString(chart.resolve("templates/configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: warm-up}\n");
+    var request = new ReleaseRequest("warm-up", "default", chart, Map.of(), false, false,
+        java.time.Duration.ofSeconds(30), false, false);
+    new HelmJavaEngine(() -> io.helmop.operator.config.HelmKubeconfig.of(null, null), signals, dir, charts)
+        .render(request, null);
+  }
+}
