@@ -95,6 +95,7 @@ public class HelmProcessEngine implements HelmEngine {
     if (renders == null) {
       return inProcess.render(request, kubeVersion);
     }
+    LOG.debug("helm call: template {} (in a render worker)", request); // what tests count: no call when unchanged
     return renders.call(new HelmWorkerServer.Job("render", HelmWorker.Job.of(false, request, null, kubeconfig.get(),
         workDir), kubeVersion), RenderedRelease.class, "the render", () -> false);
   }
@@ -104,6 +105,7 @@ public class HelmProcessEngine implements HelmEngine {
     if (renders == null) {
       return inProcess.lint(request);
     }
+    LOG.debug("helm call: lint {} (in a render worker)", request);
     return renders.call(new HelmWorkerServer.Job("lint", HelmWorker.Job.of(false, request, null, kubeconfig.get(),
         workDir), null), LintReport.class, "helm lint", () -> false);
   }
@@ -118,6 +120,7 @@ public class HelmProcessEngine implements HelmEngine {
 
   private void run(HelmWorker.Job job, BooleanSupplier superseded) {
     String operation = (job.install() ? "install" : "upgrade") + " of release " + job.releaseName();
+    LOG.debug("helm call: {} (in a Helm process)", operation);
     try {
       while (!slots.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         if (superseded.getAsBoolean()) {
