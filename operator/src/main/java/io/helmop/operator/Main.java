@@ -6,6 +6,7 @@ import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.config.LeaseSettings;
 import io.helmop.operator.config.OperationsOptions;
 import io.helmop.operator.config.OperatorConfig;
+import io.helmop.operator.config.SourceOptions;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
@@ -31,6 +32,8 @@ import io.helmop.operator.source.ChartCache;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
+import io.helmop.operator.source.SourceFetches;
+import io.helmop.operator.source.SourceLimits;
 import io.helmop.operator.status.EventRecorder;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.values.ValuesComposer;
@@ -64,6 +67,9 @@ public final class Main implements Callable<Integer> {
   @CommandLine.Mixin
   OperationsOptions operations = new OperationsOptions();
 
+  @CommandLine.Mixin
+  SourceOptions sources = new SourceOptions();
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
   }
@@ -72,6 +78,8 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     OperatorConfig config = options.toConfig();
     LeaseSettings leaseSettings = operations.lease();
+    SourceLimits sourceLimits = sources.limits();
+    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits.fetchWait());
     Logging.apply(operations.log());
     // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
     SignalHandlers signals = SignalHandlers.captureJvmHandlers();
@@ -105,9 +113,9 @@ public final class Main implements Callable<Integer> {
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
-    var charts = new HelmRepositoryClient(chartCache, clock);
-    var ociCharts = new OciRegistryClient(chartCache, clock);
-    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
+    var charts = new HelmRepositoryClient(chartCache, clock, sourceLimits);
+    var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
+    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);
     var references = new ReferenceWatcher(client);
     var statuses = new StatusFactory(clock, instance);
     var events = new EventRecorder(client, clock, config.instanceName());
@@ -117,7 +125,8 @@ public final class Main implements Callable<Integer> {
     var preflight = new Preflight(helm, new ServerDryRun(client, kinds), new ClusterVersion(client, clock),
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client), client),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client, sourceLimits), client,
+            sourceFetches),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
         drift, managedObjects, workDir, clock, instance, metrics);
 

@@ -20,6 +20,22 @@ public final class Logging {
 
   private Logging() {}
 
+  /** Every appender of the root logger (where all lines end) gets its events through a {@link RedactingAppender}. */
+  static void redactSecrets(ch.qos.logback.classic.Logger root) {
+    java.util.List<ch.qos.logback.core.Appender<ch.qos.logback.classic.spi.ILoggingEvent>> appenders =
+        new java.util.ArrayList<>();
+    root.iteratorForAppenders().forEachRemaining(appenders::add);
+    for (var appender : appenders) {
+      if (!(appender instanceof RedactingAppender)) {
+        root.detachAppender(appender);
+        RedactingAppender redacting = new RedactingAppender(appender);
+        redacting.setContext(root.getLoggerContext());
+        redacting.start();
+        root.addAppender(redacting);
+      }
+    }
+  }
+
   public static void apply(LogSettings settings) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return; // another SLF4J backend: it has its own configuration
@@ -36,6 +52,7 @@ public final class Logging {
     try {
       configurator.doConfigure(config);
       context.addTurboFilter(new ExpectedFailureFilter());
+      redactSecrets(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
     } catch (JoranException e) {
       throw new IllegalStateException("Could not configure logging from " + config + ": " + e.getMessage(), e);
     }

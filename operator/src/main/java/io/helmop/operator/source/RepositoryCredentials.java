@@ -6,6 +6,7 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.SecretReference;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
+import io.helmop.operator.status.Redaction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -56,7 +57,10 @@ public record RepositoryCredentials(String secret, String username, String passw
           + " named in spec.chart.secretRef does not exist: create it (keys username/password, caFile, "
           + "certFile/keyFile, or identity and known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
-    return of(name, secret.getData() == null ? Map.of() : secret.getData());
+    RepositoryCredentials credentials = of(name, secret.getData() == null ? Map.of() : secret.getData());
+    Redaction.remember("credentials of " + namespace + "/" + release.getMetadata().getName(),
+        java.util.Arrays.asList(credentials.password(), credentials.keyPem(), credentials.sshIdentity()));
+    return credentials;
   }
 
   /** The credentials in a Secret's data (base64 values); name is namespace/name, for messages. */

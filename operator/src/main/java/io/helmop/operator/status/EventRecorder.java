@@ -71,7 +71,7 @@ public class EventRecorder {
 
   private void record(HelmRelease release, String type, String reason, String message) {
     String namespace = release.getMetadata().getNamespace();
-    String trimmed = Conditions.trim(message, MAX_MESSAGE);
+    String trimmed = Conditions.trim(Redaction.scrub(message), MAX_MESSAGE);
     String name = eventName(release, type, reason, trimmed);
     try {
       Event existing = client.v1().events().inNamespace(namespace).withName(name).get();

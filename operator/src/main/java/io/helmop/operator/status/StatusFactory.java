@@ -261,7 +261,7 @@ public class StatusFactory {
 
   private void set(HelmRelease release, HelmReleaseStatus status, String type, String value, String reason,
       String message) {
-    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, message,
+    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, Redaction.scrub(message),
         release.getMetadata().getGeneration(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 
