@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  * path would let a release read any repository on the operator's disk, other tenants' mirrors included.
  */
 public final class SourceUrls {
-  /** user@host:path, as git and ssh read it (the user is optional; no scheme, no second colon before a slash). */
-  private static final Pattern SCP_LIKE = Pattern.compile("^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!//).+$");
+  /**
+   * [user@]host:path, as git and JGit read it: a host of two characters or more (C:\\repo is a Windows path),
+   * no scheme, and not a remote helper (ext::command).
+   */
+  private static final Pattern SCP_LIKE = Pattern.compile("^(?:([^@/]+)@)?[A-Za-z0-9][A-Za-z0-9.-]+:(?!//)(?!:).+$");
   private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@");
 
   private SourceUrls() {}
@@ -32,7 +35,8 @@ public final class SourceUrls {
     String trimmed = url == null ? "" : url.strip();
     String lower = trimmed.toLowerCase(Locale.ROOT);
     boolean ssh = lower.startsWith("ssh://");
-    boolean scpLike = !lower.contains("://") && SCP_LIKE.matcher(trimmed).matches();
+    var scp = SCP_LIKE.matcher(trimmed);
+    boolean scpLike = !lower.contains("://") && scp.matches();
     boolean network = ssh || scpLike || lower.startsWith("https://") || lower.startsWith("http://")
         || lower.startsWith("git://");
     if (!network) {
@@ -40,8 +44,10 @@ public final class SourceUrls {
           + "Git URL: use https://, http://, ssh://, git:// or user@host:path. file:// URLs and local paths are "
           + "refused (they would read the operator's own disk).");
     }
-    // scp-like URLs cannot hold a password (SCP_LIKE allows no colon before the @); ssh:// may name a user only
-    if (!scpLike && hasUserInfo(trimmed) && (!ssh || userInfo(trimmed).contains(":"))) {
+    // ssh:// and scp-like URLs may name a user (git@), never a password
+    boolean password = scpLike ? scp.group(1) != null && scp.group(1).contains(":")
+        : hasUserInfo(trimmed) && (!ssh || userInfo(trimmed).contains(":"));
+    if (password) {
       throw credentialsInUrl(field, trimmed);
     }
   }

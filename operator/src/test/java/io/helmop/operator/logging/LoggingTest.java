@@ -80,6 +80,22 @@ class LoggingTest {
     assertThat(text).contains("java.lang.NullPointerException: a bug", "\tat io.helmop.operator.logging.LoggingTest");
   }
 
+  @Test
+  void secretsAreScrubbedFromEveryLineTextAndJsonMessagesAndStackTraces() {
+    io.helmop.operator.status.Redaction.remember("values of logging/test", List.of("s3cr3t-Passw0rd"));
+    Runnable logging = () -> {
+      LoggerFactory.getLogger("io.helmop.operator.reconcile.HelmReleaseReconciler")
+          .warn("RenderFailed: {}", "template: x: error calling fail: s3cr3t-Passw0rd");
+      LoggerFactory.getLogger("io.javaoperatorsdk.operator.processing.event.EventProcessor")
+          .warn("Uncaught error", new IllegalStateException("wrapped", new RuntimeException("saw s3cr3t-Passw0rd")));
+    };
+    String text = capture(new LogSettings(LogSettings.Format.TEXT, "INFO"), logging);
+    String json = capture(new LogSettings(LogSettings.Format.JSON, "INFO"), logging);
+
+    assertThat(text).contains("error calling fail: [redacted]", "saw [redacted]").doesNotContain("s3cr3t");
+    assertThat(json).contains("error calling fail: [redacted]").doesNotContain("s3cr3t");
+  }
+
   private String capture(LogSettings settings, Runnable logging) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
