@@ -52,7 +52,18 @@ class HostileSourcesIT extends OperatorTest {
         data:
           password: {{ fail .Values.password }}
         """);
-    repository = startOperator(helloChart().publish(leaky, "0.1.0", "1.0.0"));
+    // the API server's validation error quotes the invalid name: a value from a Secret
+    Path leakyName = Files.createTempDirectory("leaky-name-chart-");
+    Files.writeString(leakyName.resolve("Chart.yaml"), "apiVersion: v2\nname: leaky-name\nversion: 0.1.0\n");
+    Files.createDirectories(leakyName.resolve("templates"));
+    Files.writeString(leakyName.resolve("templates/configmap.yaml"), """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: {{ .Values.password }}
+        data: {}
+        """);
+    repository = startOperator(helloChart().publish(leaky, "0.1.0", "1.0.0").publish(leakyName, "0.1.0", "1.0.0"));
     stalling = new StallingRepository();
   }
 
@@ -65,6 +76,13 @@ class HostileSourcesIT extends OperatorTest {
   void tenStalledRepositoriesHoldNoOneBackAndEndInATimeout() {
     String stalled = namespace("stalled");
     String healthy = namespace("healthy");
+    Instant baselineApplied = Instant.now();
+    apply(cluster, helmRelease(healthy, "baseline", repository.url(), "0.1.0", ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/baseline", "-n", healthy, "--timeout=180s")
+        .orFail();
+    System.out.printf("baseline: a release Ready %d ms after it was applied, nothing stalled%n",
+        Duration.between(baselineApplied, Instant.now()).toMillis());
+
     for (int i = 0; i < 10; i++) {
       // a repository each (a path of its own): ten fetches, not one shared
       apply(cluster, helmRelease(stalled, "stalled-" + i, stalling.url() + "/team-" + i, "0.1.0", ""));
@@ -114,6 +132,32 @@ class HostileSourcesIT extends OperatorTest {
     assertThat(ready.getMessage()).contains("leaky", "[redacted]").doesNotContain(secret);
     awaitEvents(ns, "leaky", "RenderFailed");
     assertShownNowhere(ns, secret, "RenderFailed");
+    assertThat(cluster.helm("list", "-n", ns, "-q").orFail().output()).isBlank();
+  }
+
+  @Test
+  void aSecretValueQuotedByTheApiServersValidationIsRedactedEverywhere() {
+    String ns = namespace("leakyname");
+    String secret = "Not-A-DNS-Name-From-A-Secret-77b1";
+    cluster.kubectlWithInput("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: name-values}
+        stringData:
+          values.yaml: |
+            password: %s
+        """.formatted(secret), "apply", "-n", ns, "-f", "-").orFail();
+    apply(cluster, helmRelease(ns, "leaky-name", repository.url(), "leaky-name", "0.1.0", """
+        valuesFrom:
+        - {kind: Secret, name: name-values}"""));
+
+    await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, ns, "leaky-name"), "Ready")
+        .map(c -> "False".equals(c.getStatus()) && c.getMessage().contains("[redacted]")).orElse(false));
+    Condition ready = condition(get(cluster, ns, "leaky-name"), "Ready").orElseThrow();
+    System.out.printf("the API server's refusal as the condition shows it: %s: %s%n", ready.getReason(),
+        ready.getMessage());
+    awaitEvents(ns, "leaky-name", ready.getReason());
+    assertShownNowhere(ns, secret, ready.getReason());
     assertThat(cluster.helm("list", "-n", ns, "-q").orFail().output()).isBlank();
   }
 

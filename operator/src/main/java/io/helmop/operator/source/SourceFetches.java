@@ -66,10 +66,11 @@ public final class SourceFetches {
       flights.remove(key, flight);
       return chart;
     } catch (TimeoutException e) {
-      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - flight.started);
-      throw ReconcileFailure.retryable(Reasons.SOURCE_FETCHING, "Fetching " + what + " has taken " + seconds
-          + "s so far; it goes on without holding up other releases, and ends at the latest at the source "
-          + "deadlines (--source-read-timeout, --source-timeout). helmop looks again with backoff.", null);
+      // the same words at every look, so that a fetch that goes on is one status change and one Event
+      throw ReconcileFailure.retryable(Reasons.SOURCE_FETCHING, "Fetching " + what + " takes longer than "
+          + SourceLimits.duration(wait) + " (--source-fetch-wait); it goes on without holding up other releases, "
+          + "and ends at the latest at the source deadlines (--source-read-timeout, --source-timeout). helmop "
+          + "looks again with backoff.", null);
     } catch (ExecutionException e) {
       flights.remove(key, flight);
       if (e.getCause() instanceof ReconcileFailure failure) {
@@ -85,7 +86,7 @@ public final class SourceFetches {
   }
 
   private Flight start(Fetch fetch) {
-    Flight flight = new Flight(new CompletableFuture<>(), System.nanoTime());
+    Flight flight = new Flight(new CompletableFuture<>());
     pool.execute(() -> {
       try {
         flight.result.complete(fetch.fetch());
@@ -109,12 +110,10 @@ public final class SourceFetches {
 
   private static final class Flight {
     final CompletableFuture<ResolvedChart> result;
-    final long started;
     volatile long doneAt;
 
-    Flight(CompletableFuture<ResolvedChart> result, long started) {
+    Flight(CompletableFuture<ResolvedChart> result) {
       this.result = result;
-      this.started = started;
     }
   }
 }
