@@ -35,6 +35,7 @@ import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.source.SourceFetches;
 import io.helmop.operator.source.SourceLimits;
 import io.helmop.operator.status.EventRecorder;
+import io.helmop.operator.status.Redaction;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ReferenceWatcher;
@@ -80,7 +81,9 @@ public final class Main implements Callable<Integer> {
     LeaseSettings leaseSettings = operations.lease();
     SourceLimits sourceLimits = sources.limits();
     var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits.fetchWait());
-    Logging.apply(operations.log());
+    // one set of secret strings for every channel: logs, conditions, Events
+    var redaction = new Redaction();
+    Logging.apply(operations.log(), redaction);
     // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
     SignalHandlers signals = SignalHandlers.captureJvmHandlers();
     Clock clock = Clock.systemUTC();
@@ -117,16 +120,16 @@ public final class Main implements Callable<Integer> {
     var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);
     var references = new ReferenceWatcher(client);
-    var statuses = new StatusFactory(clock, instance);
-    var events = new EventRecorder(client, clock, config.instanceName());
+    var statuses = new StatusFactory(clock, instance, redaction);
+    var events = new EventRecorder(client, clock, config.instanceName(), redaction);
     var managedObjects = new ManagedObjectWatcher(client);
     var kinds = new KindCatalog(client, clock);
     var drift = new DriftCheck(client, kinds, managedObjects, clock);
     var preflight = new Preflight(helm, new ServerDryRun(client, kinds), new ClusterVersion(client, clock),
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client, sourceLimits), client,
-            sourceFetches),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(client, sourceLimits, redaction), client,
+            sourceFetches, redaction),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
         drift, managedObjects, workDir, clock, instance, metrics);
 

@@ -21,15 +21,17 @@ import org.slf4j.event.KeyValuePair;
  */
 final class RedactingAppender extends AppenderBase<ILoggingEvent> {
   private final Appender<ILoggingEvent> target;
+  private final Redaction redaction;
 
-  RedactingAppender(Appender<ILoggingEvent> target) {
+  RedactingAppender(Appender<ILoggingEvent> target, Redaction redaction) {
     this.target = target;
+    this.redaction = redaction;
     setName(target.getName());
   }
 
   @Override
   protected void append(ILoggingEvent event) {
-    target.doAppend(new Scrubbed(event));
+    target.doAppend(new Scrubbed(event, redaction));
   }
 
   @Override
@@ -39,7 +41,7 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
   }
 
   /** The event as it was, with its texts scrubbed. */
-  private record Scrubbed(ILoggingEvent event) implements ILoggingEvent {
+  private record Scrubbed(ILoggingEvent event, Redaction redaction) implements ILoggingEvent {
     @Override
     public String getThreadName() {
       return event.getThreadName();
@@ -52,19 +54,19 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
 
     @Override
     public String getMessage() {
-      return Redaction.scrub(event.getMessage());
+      return redaction.scrub(event.getMessage());
     }
 
     @Override
     public Object[] getArgumentArray() {
       Object[] arguments = event.getArgumentArray();
       return arguments == null ? null
-          : Arrays.stream(arguments).map(a -> a == null ? null : Redaction.scrub(String.valueOf(a))).toArray();
+          : Arrays.stream(arguments).map(a -> a == null ? null : redaction.scrub(String.valueOf(a))).toArray();
     }
 
     @Override
     public String getFormattedMessage() {
-      return Redaction.scrub(event.getFormattedMessage());
+      return redaction.scrub(event.getFormattedMessage());
     }
 
     @Override
@@ -79,7 +81,7 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
 
     @Override
     public IThrowableProxy getThrowableProxy() {
-      return event.getThrowableProxy() == null ? null : new Thrown(event.getThrowableProxy());
+      return event.getThrowableProxy() == null ? null : new Thrown(event.getThrowableProxy(), redaction);
     }
 
     @Override
@@ -127,7 +129,7 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
     public List<KeyValuePair> getKeyValuePairs() {
       List<KeyValuePair> pairs = event.getKeyValuePairs();
       return pairs == null ? null : pairs.stream()
-          .map(p -> new KeyValuePair(p.key, p.value == null ? null : Redaction.scrub(String.valueOf(p.value))))
+          .map(p -> new KeyValuePair(p.key, p.value == null ? null : redaction.scrub(String.valueOf(p.value))))
           .toList();
     }
 
@@ -137,10 +139,10 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
     }
   }
 
-  private record Thrown(IThrowableProxy thrown) implements IThrowableProxy {
+  private record Thrown(IThrowableProxy thrown, Redaction redaction) implements IThrowableProxy {
     @Override
     public String getMessage() {
-      return Redaction.scrub(thrown.getMessage());
+      return redaction.scrub(thrown.getMessage());
     }
 
     @Override
@@ -161,13 +163,14 @@ final class RedactingAppender extends AppenderBase<ILoggingEvent> {
     @Override
     public IThrowableProxy getCause() {
       // a cyclic chain has a proxy of its own for the cycle; wrapping each link keeps it finite
-      return thrown.getCause() == null ? null : new Thrown(thrown.getCause());
+      return thrown.getCause() == null ? null : new Thrown(thrown.getCause(), redaction);
     }
 
     @Override
     public IThrowableProxy[] getSuppressed() {
       IThrowableProxy[] suppressed = thrown.getSuppressed();
-      return suppressed == null ? null : Arrays.stream(suppressed).map(Thrown::new).toArray(IThrowableProxy[]::new);
+      return suppressed == null ? null : Arrays.stream(suppressed).map(s -> new Thrown(s, redaction))
+          .toArray(IThrowableProxy[]::new);
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.helmop.operator.source.SourceFetches;
 import io.helmop.operator.source.SourceUrls;
 import io.helmop.api.v1alpha1.GitSource;
 import io.helmop.operator.status.Reasons;
+import io.helmop.operator.status.Redaction;
 import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ValuesSource;
 import java.time.Duration;
@@ -30,16 +31,21 @@ public class ReleasePlanner implements Planner {
   private final ValuesComposer values;
   private final KubernetesClient client;
   private final SourceFetches fetches;
+  private final Redaction redaction;
 
   public ReleasePlanner(HelmRepositoryClient charts, OciRegistryClient oci, GitChartSource git,
       ValuesComposer values, KubernetesClient client) {
-    this(charts, oci, git, values, client, SourceFetches.inline());
+    this(charts, oci, git, values, client, SourceFetches.inline(), new Redaction());
   }
 
-  /** @param fetches where chart fetches run, apart from the reconcile threads */
+  /**
+   * @param fetches where chart fetches run, apart from the reconcile threads
+   * @param redaction learns the repository credentials, to keep them out of messages
+   */
   public ReleasePlanner(HelmRepositoryClient charts, OciRegistryClient oci, GitChartSource git,
-      ValuesComposer values, KubernetesClient client, SourceFetches fetches) {
+      ValuesComposer values, KubernetesClient client, SourceFetches fetches, Redaction redaction) {
     this.fetches = fetches;
+    this.redaction = redaction;
     this.charts = charts;
     this.oci = oci;
     this.git = git;
@@ -83,6 +89,8 @@ public class ReleasePlanner implements Planner {
       SourceUrls.checkRepository(chart.getRepository());
     }
     RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
+    redaction.remember("credentials of " + release.getMetadata().getNamespace() + "/"
+        + release.getMetadata().getName(), credentials.secrets());
     String secret = String.valueOf(credentials.secret());
     if (chart.getGit() != null) {
       GitSource source = chart.getGit();

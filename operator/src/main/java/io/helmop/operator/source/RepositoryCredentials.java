@@ -6,7 +6,6 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.SecretReference;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
-import io.helmop.operator.status.Redaction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -57,10 +56,12 @@ public record RepositoryCredentials(String secret, String username, String passw
           + " named in spec.chart.secretRef does not exist: create it (keys username/password, caFile, "
           + "certFile/keyFile, or identity and known_hosts for Git over SSH). helmop retries with backoff.", null);
     }
-    RepositoryCredentials credentials = of(name, secret.getData() == null ? Map.of() : secret.getData());
-    Redaction.remember("credentials of " + namespace + "/" + release.getMetadata().getName(),
-        java.util.Arrays.asList(credentials.password(), credentials.keyPem(), credentials.sshIdentity()));
-    return credentials;
+    return of(name, secret.getData() == null ? Map.of() : secret.getData());
+  }
+
+  /** What must never appear in a message: the password and the private keys. */
+  public java.util.List<String> secrets() {
+    return java.util.Arrays.asList(password, keyPem, sshIdentity);
   }
 
   /** The credentials in a Secret's data (base64 values); name is namespace/name, for messages. */

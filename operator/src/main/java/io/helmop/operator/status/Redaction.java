@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * errors quote values (`{{ fail .Values.db.password }}`, an API server's validation error), so messages are
  * scrubbed where they leave, not where they are written.
  *
- * <p>One set for the whole process: a Secret's value is scrubbed from every release's messages, which can only
+ * <p>One instance for the whole process (Main makes it and hands it to each channel and to the places that read
+ * Secrets), one set of strings: a Secret's value is scrubbed from every release's messages, which can only
  * hide more. Strings shorter than {@value #MIN_LENGTH} characters are not scrubbed: "on", "1" or "yes" are in
  * countless messages, and replacing them would garble every message while hiding nothing worth a guess.
  */
@@ -26,17 +27,15 @@ public final class Redaction {
   /** Per owner; beyond this many remembered strings, an owner's older ones are dropped. */
   private static final int MAX_PER_OWNER = 1000;
 
-  private static final Map<String, Set<String>> BY_OWNER = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> byOwner = new ConcurrentHashMap<>();
   /** Longest first, so a secret containing another is replaced whole. */
-  private static volatile List<String> sensitive = List.of();
-
-  private Redaction() {}
+  private volatile List<String> sensitive = List.of();
 
   /**
    * Remembers secret strings for an owner (e.g. "values of ns/name"); earlier ones of the same owner stay, since a
    * message about an earlier revision (a rollback) may quote them.
    */
-  public static void remember(String owner, Collection<String> secrets) {
+  public void remember(String owner, Collection<String> secrets) {
     Set<String> added = new LinkedHashSet<>();
     for (String secret : secrets) {
       if (secret == null) {
@@ -48,11 +47,11 @@ public final class Redaction {
       }
     }
     added.removeIf(s -> s.strip().length() < MIN_LENGTH);
-    if (added.isEmpty() && !BY_OWNER.containsKey(owner)) {
+    if (added.isEmpty() && !byOwner.containsKey(owner)) {
       return;
     }
     boolean[] changed = {false};
-    BY_OWNER.compute(owner, (k, known) -> {
+    byOwner.compute(owner, (k, known) -> {
       Set<String> next = known == null || known.size() + added.size() > MAX_PER_OWNER
           ? ConcurrentHashMap.newKeySet() : known;
       int before = next.size();
@@ -66,7 +65,7 @@ public final class Redaction {
   }
 
   /** The message with every remembered secret string replaced by {@value #MARK}. */
-  public static String scrub(String message) {
+  public String scrub(String message) {
     if (message == null || message.isEmpty()) {
       return message;
     }
@@ -103,17 +102,12 @@ public final class Redaction {
     into.add(escaped);
   }
 
-  private static synchronized void rebuild() {
+  private synchronized void rebuild() {
     Set<String> all = new LinkedHashSet<>();
-    BY_OWNER.values().forEach(all::addAll);
+    byOwner.values().forEach(all::addAll);
     List<String> sorted = new ArrayList<>(all);
     sorted.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
     sensitive = List.copyOf(sorted);
   }
 
-  /** Forgets everything (tests). */
-  static void clear() {
-    BY_OWNER.clear();
-    rebuild();
-  }
 }

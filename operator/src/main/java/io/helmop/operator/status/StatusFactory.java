@@ -25,6 +25,7 @@ public class StatusFactory {
 
   private final Clock clock;
   private final String instance;
+  private final Redaction redaction;
 
   public StatusFactory(Clock clock) {
     this(clock, "");
@@ -32,8 +33,14 @@ public class StatusFactory {
 
   /** @param instance this operator process: only attempts it started are ended here (others were interrupted) */
   public StatusFactory(Clock clock, String instance) {
+    this(clock, instance, new Redaction());
+  }
+
+  /** @param redaction takes secrets out of every condition message */
+  public StatusFactory(Clock clock, String instance, Redaction redaction) {
     this.clock = clock;
     this.instance = instance;
+    this.redaction = redaction;
   }
 
 
@@ -261,7 +268,7 @@ public class StatusFactory {
 
   private void set(HelmRelease release, HelmReleaseStatus status, String type, String value, String reason,
       String message) {
-    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, Redaction.scrub(message),
+    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, redaction.scrub(message),
         release.getMetadata().getGeneration(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 

@@ -38,15 +38,20 @@ public class ValuesComposer {
 
   private final KubernetesClient client;
   private final SourceLimits limits;
+  private final Redaction redaction;
 
   public ValuesComposer(KubernetesClient client) {
-    this(client, SourceLimits.DEFAULTS);
+    this(client, SourceLimits.DEFAULTS, new Redaction());
   }
 
-  /** @param limits bound what is read out of a chart archive for spec.valuesFiles */
-  public ValuesComposer(KubernetesClient client, SourceLimits limits) {
+  /**
+   * @param limits bound what is read out of a chart archive for spec.valuesFiles
+   * @param redaction learns every value read from a Secret, to keep it out of messages
+   */
+  public ValuesComposer(KubernetesClient client, SourceLimits limits, Redaction redaction) {
     this.client = client;
     this.limits = limits;
+    this.redaction = redaction;
   }
 
   public Map<String, Object> compose(HelmRelease release, ResolvedChart chart) throws ReconcileFailure {
@@ -130,12 +135,12 @@ public class ValuesComposer {
     }
     String where = field + " (" + object + ", key \"" + key + "\")";
     if (secret) { // before parsing: a parse error must not quote it either
-      Redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), List.of(content.get()));
+      redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), List.of(content.get()));
     }
     Map<String, Object> values = ref.getTargetPath() != null && !ref.getTargetPath().isBlank()
         ? atPath(ref.getTargetPath(), content.get(), field) : parseMap(content.get(), where, secret);
     if (secret) {
-      Redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), Redaction.leaves(values));
+      redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), Redaction.leaves(values));
     }
     return values;
   }

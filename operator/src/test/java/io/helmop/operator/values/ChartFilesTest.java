@@ -75,7 +75,7 @@ class ChartFilesTest {
     HelmReleaseSpec spec = new HelmReleaseSpec();
     spec.setValuesFiles(List.of("values-big.yaml"));
     release.setSpec(spec);
-    new ValuesComposer(null, LIMITS).sources(release, new ResolvedChart(archive.getFileName().toString()
+    new ValuesComposer(null, LIMITS, new io.helmop.operator.status.Redaction()).sources(release, new ResolvedChart(archive.getFileName().toString()
         .replace(".tgz", ""), "1.0.0", "", archive, "digest"));
   }
 
