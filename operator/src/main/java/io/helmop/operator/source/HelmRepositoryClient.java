@@ -42,6 +42,9 @@ public class HelmRepositoryClient {
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
+  /** Index downloads under way, by cache key: releases of different charts in one repository share one. */
+  private final Map<String, java.util.concurrent.CompletableFuture<CachedIndex>> indexFetches =
+      new ConcurrentHashMap<>();
   /** Archives by URL, for indexes that carry no digest: chart versions are immutable once published. */
   private final Map<URI, ChartCache.Stored> downloaded = new ConcurrentHashMap<>();
 
@@ -93,11 +96,46 @@ public class HelmRepositoryClient {
   }
 
   private CachedIndex index(Fetch fetch, Duration refreshInterval, boolean force) throws ReconcileFailure {
-    String repository = fetch.repository();
     CachedIndex cached = indexes.get(fetch.cacheKey());
     if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
       return cached;
     }
+    var mine = new java.util.concurrent.CompletableFuture<CachedIndex>();
+    var running = indexFetches.putIfAbsent(fetch.cacheKey(), mine);
+    if (running != null) {
+      return joined(running, fetch.repository());
+    }
+    try {
+      CachedIndex index = fetchIndex(fetch, cached);
+      mine.complete(index);
+      return index;
+    } catch (ReconcileFailure | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      indexFetches.remove(fetch.cacheKey(), mine);
+    }
+  }
+
+  /** The outcome of the index download another release started. */
+  private static CachedIndex joined(java.util.concurrent.CompletableFuture<CachedIndex> running, String repository)
+      throws ReconcileFailure {
+    try {
+      return running.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ReconcileFailure failure) {
+        throw failure;
+      }
+      throw (RuntimeException) e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Stopped waiting for the index of chart "
+          + "repository " + repository + " (the operator is stopping).", e);
+    }
+  }
+
+  private CachedIndex fetchIndex(Fetch fetch, CachedIndex cached) throws ReconcileFailure {
+    String repository = fetch.repository();
     try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"), limits.maxIndexBytes(),
         "--source-max-index-size")) {
       CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());

@@ -2,6 +2,7 @@ package io.helmop.operator.source;
 
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +14,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chart fetches run here, on threads of their own, so that a slow source holds no reconcile thread: a reconcile
@@ -20,15 +23,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * retryable {@value Reasons#SOURCE_FETCHING} while the fetch goes on (it ends at the latest at the source
  * deadlines). The next reconcile of the release picks up its result. Releases asking for the same chart from the
  * same source with the same Secret share one fetch (single flight), so ten releases on one stalled repository
- * take one fetch thread, not ten.
+ * take one fetch thread, not ten. A source that resolved before and is slow now serves its last chart meanwhile,
+ * as a cached index serves while a repository is down.
  */
 public final class SourceFetches {
   /** A result nobody came back for (the release was deleted) is dropped after this long. */
   private static final long KEEP_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private static final Logger LOG = LoggerFactory.getLogger(SourceFetches.class);
 
   private final ExecutorService pool;
   private final Duration wait;
   private final Map<String, Flight> flights = new ConcurrentHashMap<>();
+  /** The last chart each fetch gave, served while a later fetch of the same source is slow. */
+  private final Map<String, ResolvedChart> lastGood = new ConcurrentHashMap<>();
 
   public SourceFetches(int threads, Duration wait) {
     AtomicInteger count = new AtomicInteger();
@@ -60,12 +67,19 @@ public final class SourceFetches {
       return fetch.fetch();
     }
     forgetAbandoned();
-    Flight flight = flights.computeIfAbsent(key, k -> start(fetch));
+    Flight flight = flights.computeIfAbsent(key, k -> start(key, fetch));
     try {
       ResolvedChart chart = flight.result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
       flights.remove(key, flight);
       return chart;
     } catch (TimeoutException e) {
+      ResolvedChart last = lastGood.get(key);
+      if (last != null && Files.isRegularFile(last.archive())) {
+        // as with a repository that is down: what was resolved before keeps serving, Ready stays as it is
+        LOG.info("Fetching {} takes longer than {}; using {} as resolved before", what,
+            SourceLimits.duration(wait), last.nameAndVersion());
+        return last;
+      }
       // the same words at every look, so that a fetch that goes on is one status change and one Event
       throw ReconcileFailure.retryable(Reasons.SOURCE_FETCHING, "Fetching " + what + " takes longer than "
           + SourceLimits.duration(wait) + " (--source-fetch-wait); it goes on without holding up other releases, "
@@ -85,11 +99,13 @@ public final class SourceFetches {
     }
   }
 
-  private Flight start(Fetch fetch) {
+  private Flight start(String key, Fetch fetch) {
     Flight flight = new Flight(new CompletableFuture<>());
     pool.execute(() -> {
       try {
-        flight.result.complete(fetch.fetch());
+        ResolvedChart chart = fetch.fetch();
+        lastGood.put(key, chart);
+        flight.result.complete(chart);
       } catch (ReconcileFailure | RuntimeException | Error e) {
         flight.result.completeExceptionally(e);
       } finally {

@@ -333,4 +333,60 @@ class HostileSourceTest {
     assertThat(fetches.resolve("same source", "chart hello", stalled)).isSameAs(chart);
     fetches.close();
   }
+
+  @Test
+  void aSourceThatResolvedBeforeKeepsServingItsChartWhileItIsSlow() throws Exception {
+    SourceFetches fetches = new SourceFetches(2, Duration.ofMillis(200));
+    Path archive = Files.writeString(cacheDir.resolve("hello.tgz"), "archive");
+    ResolvedChart before = new ResolvedChart("hello", "1.0.0", "", archive, "abc");
+    assertThat(fetches.resolve("source", "chart hello", () -> before)).isSameAs(before);
+
+    CountDownLatch release = new CountDownLatch(1);
+    ResolvedChart after = fetches.resolve("source", "chart hello", () -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return before;
+    });
+    assertThat(after).as("served while the source is slow, no SourceFetching").isSameAs(before);
+    release.countDown();
+    fetches.close();
+  }
+
+  @Test
+  void releasesOfDifferentChartsInOneStalledRepositoryShareOneIndexDownload() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    int port = serve(socket -> {
+      try {
+        requests.incrementAndGet();
+        headers(socket, 200, "Content-Length: 100000"); // and never the body
+      } catch (IOException ignored) {
+        // the client gave up
+      }
+    });
+    HelmRepositoryClient client = client();
+    List<Thread> releases = new ArrayList<>();
+    List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ChartSpec spec = spec("http://127.0.0.1:" + port);
+      spec.setName("chart-" + i);
+      Thread thread = new Thread(() -> {
+        try {
+          client.resolve(spec, Duration.ofMinutes(10), RepositoryCredentials.NONE);
+        } catch (ReconcileFailure f) {
+          reasons.add(f.reason());
+        }
+      });
+      thread.start();
+      releases.add(thread);
+    }
+    for (Thread thread : releases) {
+      thread.join();
+    }
+    assertThat(reasons).hasSize(5).containsOnly(Reasons.SOURCE_TIMEOUT);
+    System.out.printf("five charts of one stalled repository: %d index request(s)%n", requests.get());
+    assertThat(requests.get()).isLessThan(5);
+  }
 }
