@@ -41,10 +41,7 @@ class HostileSourcesIT extends OperatorTest {
   @BeforeAll
   static void start() throws IOException {
     cluster = LocalCluster.get();
-    Path leaky = Files.createTempDirectory("leaky-chart-");
-    Files.writeString(leaky.resolve("Chart.yaml"), "apiVersion: v2\nname: leaky\nversion: 0.1.0\n");
-    Files.createDirectories(leaky.resolve("templates"));
-    Files.writeString(leaky.resolve("templates/configmap.yaml"), """
+    Path leaky = chart("leaky", """
         apiVersion: v1
         kind: ConfigMap
         metadata:
@@ -53,10 +50,7 @@ class HostileSourcesIT extends OperatorTest {
           password: {{ fail .Values.password }}
         """);
     // the API server's validation error quotes the invalid name: a value from a Secret
-    Path leakyName = Files.createTempDirectory("leaky-name-chart-");
-    Files.writeString(leakyName.resolve("Chart.yaml"), "apiVersion: v2\nname: leaky-name\nversion: 0.1.0\n");
-    Files.createDirectories(leakyName.resolve("templates"));
-    Files.writeString(leakyName.resolve("templates/configmap.yaml"), """
+    Path leakyName = chart("leaky-name", """
         apiVersion: v1
         kind: ConfigMap
         metadata:
@@ -70,6 +64,30 @@ class HostileSourcesIT extends OperatorTest {
   @AfterAll
   static void stopStalling() throws IOException {
     stalling.close();
+  }
+
+  /** A chart folder with one template. */
+  static Path chart(String name, String template) throws IOException {
+    Path dir = Files.createTempDirectory(name + "-chart-");
+    Files.writeString(dir.resolve("Chart.yaml"), "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n");
+    Files.createDirectories(dir.resolve("templates"));
+    Files.writeString(dir.resolve("templates/configmap.yaml"), template);
+    return dir;
+  }
+
+  /** A HelmRelease {@code name} of chart {@code name} whose values come from a Secret holding {@code password}. */
+  static void releaseWithSecretPassword(String ns, String name, String password) {
+    cluster.kubectlWithInput("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: %s-values}
+        stringData:
+          values.yaml: |
+            password: %s
+        """.formatted(name, password), "apply", "-n", ns, "-f", "-").orFail();
+    apply(cluster, helmRelease(ns, name, repository.url(), name, "0.1.0", """
+        valuesFrom:
+        - {kind: Secret, name: %s-values}""".formatted(name)));
   }
 
   @Test
@@ -116,17 +134,7 @@ class HostileSourcesIT extends OperatorTest {
   void aSecretValueQuotedByHelmsOwnErrorIsRedactedEverywhere() {
     String ns = namespace("leaky");
     String secret = "Pa55-from-a-Secret-91c4";
-    cluster.kubectlWithInput("""
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: leaky-values}
-        stringData:
-          values.yaml: |
-            password: %s
-        """.formatted(secret), "apply", "-n", ns, "-f", "-").orFail();
-    apply(cluster, helmRelease(ns, "leaky", repository.url(), "leaky", "0.1.0", """
-        valuesFrom:
-        - {kind: Secret, name: leaky-values}"""));
+    releaseWithSecretPassword(ns, "leaky", secret);
 
     Condition ready = awaitReadyFalse(ns, "leaky", "RenderFailed");
     assertThat(ready.getMessage()).contains("leaky", "[redacted]").doesNotContain(secret);
@@ -139,17 +147,7 @@ class HostileSourcesIT extends OperatorTest {
   void aSecretValueQuotedByTheApiServersValidationIsRedactedEverywhere() {
     String ns = namespace("leakyname");
     String secret = "Not-A-DNS-Name-From-A-Secret-77b1";
-    cluster.kubectlWithInput("""
-        apiVersion: v1
-        kind: Secret
-        metadata: {name: name-values}
-        stringData:
-          values.yaml: |
-            password: %s
-        """.formatted(secret), "apply", "-n", ns, "-f", "-").orFail();
-    apply(cluster, helmRelease(ns, "leaky-name", repository.url(), "leaky-name", "0.1.0", """
-        valuesFrom:
-        - {kind: Secret, name: name-values}"""));
+    releaseWithSecretPassword(ns, "leaky-name", secret);
 
     await().atMost(Duration.ofMinutes(1)).until(() -> condition(get(cluster, ns, "leaky-name"), "Ready")
         .map(c -> "False".equals(c.getStatus()) && c.getMessage().contains("[redacted]")).orElse(false));

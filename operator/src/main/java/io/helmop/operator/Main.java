@@ -63,13 +63,13 @@ public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Mixin
+  SourceOptions sources = new SourceOptions();
+
+  @CommandLine.Mixin
   OperatorConfig.Options options = new OperatorConfig.Options();
 
   @CommandLine.Mixin
   OperationsOptions operations = new OperationsOptions();
-
-  @CommandLine.Mixin
-  SourceOptions sources = new SourceOptions();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -77,10 +77,9 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SourceLimits sourceLimits = sources.limits(); // flags are checked before anything starts
     OperatorConfig config = options.toConfig();
     LeaseSettings leaseSettings = operations.lease();
-    SourceLimits sourceLimits = sources.limits();
-    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits.fetchWait());
     // one set of secret strings for every channel: logs, conditions, Events
     var redaction = new Redaction();
     Logging.apply(operations.log(), redaction);
@@ -116,6 +115,7 @@ public final class Main implements Callable<Integer> {
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
+    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits.fetchWait());
     var charts = new HelmRepositoryClient(chartCache, clock, sourceLimits);
     var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);
