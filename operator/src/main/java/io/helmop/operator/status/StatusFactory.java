@@ -149,6 +149,9 @@ public class StatusFactory {
     set(release, status, Conditions.POLICY_COMPLIANT, report.compliant() ? Conditions.TRUE : Conditions.FALSE,
         report.compliant() ? Reasons.RULES_PASSED : Reasons.RULES_VIOLATED, report.message());
     status.setPolicy(report.toStatus());
+    if (status.getPolicy() != null && status.getPolicy().getViolations() != null) {
+      status.getPolicy().getViolations().forEach(v -> v.setMessage(redaction.scrub(v.getMessage())));
+    }
     return status;
   }
 
