@@ -247,7 +247,7 @@ public class HelmRepositoryClient {
     try {
       return fetch.http().send(request.build(), LimitedBody.handler(SourceUrls.redact(uri), limits, maxBytes, sizeFlag));
     } catch (java.net.http.HttpTimeoutException e) {
-      throw SourceLimitExceeded.idle(SourceUrls.redact(uri), limits);
+      throw SourceLimitExceeded.of(e, SourceUrls.redact(uri), limits);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + SourceUrls.redact(uri), e);

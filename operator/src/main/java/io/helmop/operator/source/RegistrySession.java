@@ -172,7 +172,7 @@ final class RegistrySession {
     try {
       return http.send(request.build(), LimitedBody.handler(SourceUrls.redact(uri), limits, maxBytes, sizeFlag));
     } catch (java.net.http.HttpTimeoutException e) {
-      throw SourceLimitExceeded.idle(SourceUrls.redact(uri), limits);
+      throw SourceLimitExceeded.of(e, SourceUrls.redact(uri), limits);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while fetching " + SourceUrls.redact(uri), e);

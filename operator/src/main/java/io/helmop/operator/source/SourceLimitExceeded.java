@@ -22,6 +22,19 @@ public final class SourceLimitExceeded extends IOException {
         + " (--source-read-timeout)", false);
   }
 
+  /** The request's own timeout (the read deadline) covers connecting too, when it is the shorter. */
+  static SourceLimitExceeded connect(String url, SourceLimits limits) {
+    boolean readFirst = limits.readTimeout().compareTo(limits.connectTimeout()) < 0;
+    return new SourceLimitExceeded(url + " could not be connected to within "
+        + SourceLimits.duration(readFirst ? limits.readTimeout() : limits.connectTimeout())
+        + (readFirst ? " (--source-read-timeout)" : " (--source-connect-timeout)"), false);
+  }
+
+  /** The JDK client's timeouts: connecting, or waiting for the response headers. */
+  static SourceLimitExceeded of(java.net.http.HttpTimeoutException e, String url, SourceLimits limits) {
+    return e instanceof java.net.http.HttpConnectTimeoutException ? connect(url, limits) : idle(url, limits);
+  }
+
   static SourceLimitExceeded total(String url, SourceLimits limits) {
     return new SourceLimitExceeded("reading " + url + " took longer than "
         + SourceLimits.duration(limits.totalTimeout()) + " (--source-timeout)", false);

@@ -146,6 +146,29 @@ class HostileSourceTest {
   }
 
   @Test
+  void aServerThatNeverAcceptsEndsAtTheConnectDeadline() throws Exception {
+    // a listener that never accepts, its backlog filled: Linux drops further SYNs, so connecting hangs
+    ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    servers.add(full);
+    for (int i = 0; i < 8; i++) {
+      Socket filler = new Socket();
+      try {
+        filler.connect(full.getLocalSocketAddress(), 200);
+        held.add(filler);
+      } catch (IOException backlogFull) {
+        filler.close();
+        break;
+      }
+    }
+    SourceLimits connectFirst = new SourceLimits(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5),
+        TIGHT.maxIndexBytes(), TIGHT.maxArchiveBytes(), TIGHT.maxUnpackedBytes(), TIGHT.maxFiles(), TIGHT.fetchWait());
+    ReconcileFailure failure = resolveFails(new HelmRepositoryClient(new ChartCache(cacheDir, 1 << 30),
+        Clock.systemUTC(), connectFirst), "http://127.0.0.1:" + full.getLocalPort());
+    assertThat(failure.reason()).isEqualTo(Reasons.SOURCE_TIMEOUT);
+    assertThat(failure.getMessage()).contains("could not be connected to within 1s (--source-connect-timeout)");
+  }
+
+  @Test
   void aTrickleEndsAtTheTotalDeadline() throws Exception {
     int port = serve(socket -> {
       try {
