@@ -115,7 +115,7 @@ public final class Main implements Callable<Integer> {
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(client);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
-    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits.fetchWait());
+    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits);
     var charts = new HelmRepositoryClient(chartCache, clock, sourceLimits);
     var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);

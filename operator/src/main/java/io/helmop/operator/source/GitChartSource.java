@@ -96,6 +96,9 @@ public class GitChartSource {
         if (SourceLimitExceeded.in(e) != null) {
           throw SourceLimitExceeded.in(e).failure("the chart at spec.chart.git.path \"" + folder + "\" of " + url);
         }
+        if (isTimeout(e)) {
+          throw SourceLimitExceeded.idle(url, limits).failure("Git repository " + url + " (spec.chart.git.url)");
+        }
         if (isAuthFailure(e)) {
           throw authFailed(url, credentials, e);
         }
@@ -158,6 +161,16 @@ public class GitChartSource {
     if (refused != null) {
       throw refused;
     }
+  }
+
+  /** JGit's one timeout (connect or read, on any transport) went off: a SocketTimeoutException or its own kind. */
+  private static boolean isTimeout(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** JGit's words for a 401/403 over HTTP, with or without credentials; sshd's code for a refused key. */

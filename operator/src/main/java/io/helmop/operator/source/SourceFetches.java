@@ -9,10 +9,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,32 +26,50 @@ import org.slf4j.LoggerFactory;
  * same source with the same Secret share one fetch (single flight), so ten releases on one stalled repository
  * take one fetch thread, not ten. A source that resolved before and is slow now serves its last chart meanwhile,
  * as a cached index serves while a repository is down.
+ *
+ * <p>A fetch still running past {@code deadline} is given up here whatever its transport does (JGit's git://
+ * timeout interrupts a socket read, which the JDK's sockets ignore): its release gets {@value
+ * Reasons#SOURCE_TIMEOUT}, its slot goes to other fetches, and no second fetch of that source starts while the
+ * stuck thread lives, so a stuck source costs one thread, not one per retry.
  */
 public final class SourceFetches {
   /** A result nobody came back for (the release was deleted) is dropped after this long. */
   private static final long KEEP_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final Logger LOG = LoggerFactory.getLogger(SourceFetches.class);
 
-  private final ExecutorService pool;
+  private final ExecutorService threads;
+  private final Semaphore slots;
   private final Duration wait;
+  private final Duration deadline;
   private final Map<String, Flight> flights = new ConcurrentHashMap<>();
   /** The last chart each fetch gave, served while a later fetch of the same source is slow. */
   private final Map<String, ResolvedChart> lastGood = new ConcurrentHashMap<>();
 
-  public SourceFetches(int threads, Duration wait) {
+  /**
+   * @param concurrency how many fetches run at once (--source-fetches); more wait for a slot
+   * @param wait how long a reconcile waits for its fetch (--source-fetch-wait)
+   * @param deadline a fetch running longer is given up (the source deadlines, with a margin)
+   */
+  public SourceFetches(int concurrency, Duration wait, Duration deadline) {
     AtomicInteger count = new AtomicInteger();
-    this.pool = new ThreadPoolExecutor(Math.max(1, threads), Math.max(1, threads), 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+    this.threads = Executors.newCachedThreadPool(r -> {
       Thread thread = new Thread(r, "chart-fetch-" + count.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     });
-    ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
+    this.slots = new Semaphore(Math.max(1, concurrency));
     this.wait = wait;
+    this.deadline = deadline;
+  }
+
+  /** For the operator: the deadline is one whole download plus one silence, past which no transport should go. */
+  public SourceFetches(int concurrency, SourceLimits limits) {
+    this(concurrency, limits.fetchWait(), limits.totalTimeout().plus(limits.readTimeout()));
   }
 
   /** Fetches in the calling thread: for tests and tools that have no reconcile threads to spare. */
   public static SourceFetches inline() {
-    return new SourceFetches(0, Duration.ZERO);
+    return new SourceFetches(1, Duration.ZERO, Duration.ZERO);
   }
 
   /** What a fetch does; may throw the ReconcileFailure that describes its failure. */
@@ -67,7 +86,9 @@ public final class SourceFetches {
       return fetch.fetch();
     }
     forgetAbandoned();
-    Flight flight = flights.computeIfAbsent(key, k -> start(key, fetch));
+    // a fetch given up whose thread has ended since is over: its failure was reported, so start afresh
+    Flight flight = flights.compute(key, (k, f) -> f == null || f.abandoned && !f.running ? start(key, fetch) : f);
+    flight.giveUpWhenOverdue(deadline, what);
     try {
       ResolvedChart chart = flight.result.get(wait.toNanos(), TimeUnit.NANOSECONDS);
       flights.remove(key, flight);
@@ -86,7 +107,9 @@ public final class SourceFetches {
           + "and ends at the latest at the source deadlines (--source-read-timeout, --source-timeout). helmop "
           + "looks again with backoff.", null);
     } catch (ExecutionException e) {
-      flights.remove(key, flight);
+      if (!flight.running) { // a stuck thread keeps its flight, so that no second one starts beside it
+        flights.remove(key, flight);
+      }
       if (e.getCause() instanceof ReconcileFailure failure) {
         throw failure;
       }
@@ -100,8 +123,16 @@ public final class SourceFetches {
   }
 
   private Flight start(String key, Fetch fetch) {
-    Flight flight = new Flight(new CompletableFuture<>());
-    pool.execute(() -> {
+    Flight flight = new Flight();
+    threads.execute(() -> {
+      try {
+        slots.acquire();
+      } catch (InterruptedException e) {
+        flight.result.completeExceptionally(e);
+        flight.doneAt = System.nanoTime();
+        return;
+      }
+      flight.began(Thread.currentThread());
       try {
         ResolvedChart chart = fetch.fetch();
         lastGood.put(key, chart);
@@ -109,7 +140,7 @@ public final class SourceFetches {
       } catch (ReconcileFailure | RuntimeException | Error e) {
         flight.result.completeExceptionally(e);
       } finally {
-        flight.doneAt = System.nanoTime();
+        flight.ended();
       }
     });
     return flight;
@@ -117,19 +148,60 @@ public final class SourceFetches {
 
   private void forgetAbandoned() {
     long now = System.nanoTime();
-    flights.values().removeIf(f -> f.result.isDone() && f.doneAt != 0 && now - f.doneAt > KEEP_NANOS);
+    flights.values().removeIf(f -> f.result.isDone() && !f.running && f.doneAt != 0 && now - f.doneAt > KEEP_NANOS);
   }
 
   public void close() {
-    pool.shutdownNow();
+    threads.shutdownNow();
   }
 
-  private static final class Flight {
-    final CompletableFuture<ResolvedChart> result;
+  /** One fetch: its result for everyone waiting, and its thread while it runs. */
+  private final class Flight {
+    final CompletableFuture<ResolvedChart> result = new CompletableFuture<>();
+    private final AtomicBoolean holdsSlot = new AtomicBoolean();
+    volatile boolean running;
+    volatile boolean abandoned;
+    volatile long startedAt;
     volatile long doneAt;
+    private volatile Thread thread;
 
-    Flight(CompletableFuture<ResolvedChart> result) {
-      this.result = result;
+    void began(Thread current) {
+      thread = current;
+      startedAt = System.nanoTime();
+      holdsSlot.set(true);
+      running = true;
+    }
+
+    void ended() {
+      running = false;
+      thread = null;
+      doneAt = System.nanoTime();
+      releaseSlot();
+    }
+
+    /** Past the deadline: the waiting releases get a timeout, and the slot goes to other fetches. */
+    void giveUpWhenOverdue(Duration limit, String what) {
+      long started = startedAt;
+      if (result.isDone() || started == 0 || System.nanoTime() - started <= limit.toNanos()) {
+        return;
+      }
+      if (result.completeExceptionally(SourceLimitExceeded.abandoned(limit).failure(what))) {
+        LOG.warn("Gave up fetching {} after {}: its thread is stuck in the transport", what,
+            SourceLimits.duration(limit));
+        abandoned = true;
+        doneAt = System.nanoTime();
+        releaseSlot();
+        Thread stuck = thread;
+        if (stuck != null) {
+          stuck.interrupt(); // may end it (HTTP), or not (a plain socket read)
+        }
+      }
+    }
+
+    private void releaseSlot() {
+      if (holdsSlot.compareAndSet(true, false)) {
+        slots.release();
+      }
     }
   }
 }

@@ -35,6 +35,12 @@ public final class SourceLimitExceeded extends IOException {
     return e instanceof java.net.http.HttpConnectTimeoutException ? connect(url, limits) : idle(url, limits);
   }
 
+  /** {@link SourceFetches} gave up a fetch its transport did not end. */
+  static SourceLimitExceeded abandoned(java.time.Duration deadline) {
+    return new SourceLimitExceeded("the fetch did not end within " + SourceLimits.duration(deadline)
+        + " (--source-timeout plus --source-read-timeout)", false);
+  }
+
   static SourceLimitExceeded total(String url, SourceLimits limits) {
     return new SourceLimitExceeded("reading " + url + " took longer than "
         + SourceLimits.duration(limits.totalTimeout()) + " (--source-timeout)", false);

@@ -169,6 +169,35 @@ class HostileSourceTest {
   }
 
   @Test
+  void aGitServerThatStallsOverHttpEndsInATimeout() throws Exception {
+    int http = serve(socket -> {
+      try {
+        headers(socket, 200, "Content-Type: application/x-git-upload-pack-advertisement", "Content-Length: 100000");
+      } catch (IOException ignored) {
+        // the client gave up
+      }
+    });
+    GitChartSource source = new GitChartSource(cacheDir.resolve("mirrors"), new ChartCache(cacheDir.resolve("charts"),
+        1 << 30), Clock.systemUTC(), TIGHT);
+    // not git://: JGit's timeout there interrupts the reading thread, which a JDK socket read ignores (since JDK 13);
+    // SourceFetches' own deadline bounds it (aFetchStuckBeyondEveryDeadlineIsAbandoned)
+    for (String url : List.of("http://127.0.0.1:" + http + "/charts.git")) {
+      var spec = new io.helmop.api.v1alpha1.GitSource();
+      spec.setUrl(url);
+      long start = System.nanoTime();
+      Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> source.resolve(spec,
+          Duration.ofMinutes(1), RepositoryCredentials.NONE));
+      System.out.printf("%s: failed after %d ms: %s%n", url, (System.nanoTime() - start) / 1_000_000,
+          thrown.getMessage());
+      assertThat(thrown).isInstanceOfSatisfying(ReconcileFailure.class, f -> {
+        assertThat(f.reason()).isEqualTo(Reasons.SOURCE_TIMEOUT);
+        assertThat(f.isRetryable()).isTrue();
+        assertThat(f.getMessage()).contains(url, "spec.chart.git.url", "1s (--source-read-timeout)");
+      });
+    }
+  }
+
+  @Test
   void aTrickleEndsAtTheTotalDeadline() throws Exception {
     int port = serve(socket -> {
       try {
@@ -326,7 +355,7 @@ class HostileSourceTest {
 
   @Test
   void tenReleasesOnOneStalledSourceShareOneFetchAndHoldNoThread() throws Exception {
-    SourceFetches fetches = new SourceFetches(2, Duration.ofMillis(200));
+    SourceFetches fetches = new SourceFetches(2, Duration.ofMillis(200), Duration.ofMinutes(1));
     AtomicInteger started = new AtomicInteger();
     CountDownLatch release = new CountDownLatch(1);
     ResolvedChart chart = new ResolvedChart("hello", "1.0.0", "", cacheDir, "abc");
@@ -358,8 +387,41 @@ class HostileSourceTest {
   }
 
   @Test
+  void aFetchStuckBeyondEveryDeadlineIsAbandonedAndCostsOneThread() throws Exception {
+    SourceFetches fetches = new SourceFetches(1, Duration.ofMillis(100), Duration.ofMillis(500));
+    AtomicInteger started = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean unstuck = new java.util.concurrent.atomic.AtomicBoolean();
+    ResolvedChart chart = new ResolvedChart("hello", "1.0.0", "", cacheDir, "abc");
+    SourceFetches.Fetch stuck = () -> { // as a socket read the JDK does not interrupt
+      started.incrementAndGet();
+      while (!unstuck.get()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+      }
+      return chart;
+    };
+    assertThatThrownBy(() -> fetches.resolve("git://127.0.0.1:9/stuck", "Git repository git://127.0.0.1:9/stuck", stuck))
+        .hasFieldOrPropertyWithValue("reason", Reasons.SOURCE_FETCHING);
+    Thread.sleep(600);
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> fetches.resolve("git://127.0.0.1:9/stuck", "Git repository git://127.0.0.1:9/stuck",
+          stuck)).isInstanceOfSatisfying(ReconcileFailure.class, f -> {
+            assertThat(f.reason()).isEqualTo(Reasons.SOURCE_TIMEOUT);
+            assertThat(f.getMessage()).contains("git://127.0.0.1:9/stuck", "did not end within 500ms");
+          });
+    }
+    assertThat(started).as("no second fetch beside the stuck one").hasValue(1);
+    // its one slot went to the others
+    assertThat(fetches.resolve("healthy", "chart other", () -> chart)).isSameAs(chart);
+
+    unstuck.set(true);
+    Thread.sleep(100);
+    assertThat(fetches.resolve("git://127.0.0.1:9/stuck", "Git repository", () -> chart)).isSameAs(chart);
+    fetches.close();
+  }
+
+  @Test
   void aSourceThatResolvedBeforeKeepsServingItsChartWhileItIsSlow() throws Exception {
-    SourceFetches fetches = new SourceFetches(2, Duration.ofMillis(200));
+    SourceFetches fetches = new SourceFetches(2, Duration.ofMillis(200), Duration.ofMinutes(1));
     Path archive = Files.writeString(cacheDir.resolve("hello.tgz"), "archive");
     ResolvedChart before = new ResolvedChart("hello", "1.0.0", "", archive, "abc");
     assertThat(fetches.resolve("source", "chart hello", () -> before)).isSameAs(before);
