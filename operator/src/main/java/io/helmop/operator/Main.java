@@ -8,6 +8,7 @@ import io.helmop.operator.config.OperationsOptions;
 import io.helmop.operator.config.OperatorConfig;
 import io.helmop.operator.config.TenantLimits;
 import io.helmop.operator.config.RenderOptions;
+import io.helmop.operator.config.SourceOptions;
 import io.helmop.operator.dependency.SettleWindow;
 import io.helmop.operator.drift.DriftCheck;
 import io.helmop.operator.drift.KindCatalog;
@@ -34,7 +35,10 @@ import io.helmop.operator.source.ChartCache;
 import io.helmop.operator.source.GitChartSource;
 import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
+import io.helmop.operator.source.SourceFetches;
+import io.helmop.operator.source.SourceLimits;
 import io.helmop.operator.status.EventRecorder;
+import io.helmop.operator.status.Redaction;
 import io.helmop.operator.status.StatusFactory;
 import io.helmop.operator.tenancy.Impersonation;
 import io.helmop.operator.tenancy.ServiceAccountKubeconfigs;
@@ -65,6 +69,9 @@ public final class Main implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   @CommandLine.Mixin
+  SourceOptions sources = new SourceOptions();
+
+  @CommandLine.Mixin
   OperatorConfig.Options options = new OperatorConfig.Options();
 
   @CommandLine.Mixin
@@ -85,10 +92,13 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SourceLimits sourceLimits = sources.limits(); // flags are checked before anything starts
     OperatorConfig config = options.toConfig();
     TenantLimits.Settings limits = tenantLimits.settings();
     LeaseSettings leaseSettings = operations.lease();
-    Logging.apply(operations.log());
+    // one set of secret strings for every channel: logs, conditions, Events
+    var redaction = new Redaction();
+    Logging.apply(operations.log(), redaction);
     // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
     SignalHandlers signals = SignalHandlers.captureJvmHandlers();
     Clock clock = Clock.systemUTC();
@@ -130,19 +140,21 @@ public final class Main implements Callable<Integer> {
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(releaseClient);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());
-    var charts = new HelmRepositoryClient(chartCache, clock);
-    var ociCharts = new OciRegistryClient(chartCache, clock);
-    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock);
+    var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits);
+    var charts = new HelmRepositoryClient(chartCache, clock, sourceLimits);
+    var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
+    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);
     var references = new ReferenceWatcher(releaseClient);
-    var statuses = new StatusFactory(clock, instance);
-    var events = new EventRecorder(client, clock, config.instanceName());
+    var statuses = new StatusFactory(clock, instance, redaction);
+    var events = new EventRecorder(client, clock, config.instanceName(), redaction);
     var managedObjects = new ManagedObjectWatcher(client);
     var kinds = new KindCatalog(client, clock);
     var drift = new DriftCheck(releaseClient, kinds, managedObjects, clock);
     var preflight = new Preflight(helm, new ServerDryRun(releaseClient, kinds), new ClusterVersion(client, clock),
         config.policyMode());
     var reconciler = new HelmReleaseReconciler(
-        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(releaseClient), releaseClient),
+        new ReleasePlanner(charts, ociCharts, gitCharts, new ValuesComposer(releaseClient, sourceLimits, redaction),
+            releaseClient, sourceFetches, redaction),
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
         drift, managedObjects, workDir, clock, instance, metrics, limits, impersonation);
 

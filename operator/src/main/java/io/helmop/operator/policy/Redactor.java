@@ -48,7 +48,7 @@ final class Redactor {
   String apply(String message) {
     String redacted = message;
     for (String value : sensitive) {
-      redacted = redacted.replace(value, "***");
+      redacted = redacted.replace(value, io.helmop.operator.status.Redaction.MARK);
     }
     return redacted;
   }

@@ -231,7 +231,9 @@ public final class PreflightCharts {
           continue;
         }
         Files.createDirectories(target.getParent());
-        bytes += Files.copy(tar, target);
+        // stops one byte past the bound: a single entry of a gzip bomb must not fill the disk before the check
+        bytes += Files.copy(org.apache.commons.io.input.BoundedInputStream.builder().setInputStream(tar)
+            .setMaxCount(MAX_UNPACKED_BYTES - bytes + 1).setPropagateClose(false).get(), target);
         if (bytes > MAX_UNPACKED_BYTES) {
           throw new IOException(archive.getFileName() + " unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
         }

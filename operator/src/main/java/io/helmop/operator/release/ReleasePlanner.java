@@ -14,7 +14,11 @@ import io.helmop.operator.source.HelmRepositoryClient;
 import io.helmop.operator.source.OciRegistryClient;
 import io.helmop.operator.source.RepositoryCredentials;
 import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.source.SourceFetches;
+import io.helmop.operator.source.SourceUrls;
+import io.helmop.api.v1alpha1.GitSource;
 import io.helmop.operator.status.Reasons;
+import io.helmop.operator.status.Redaction;
 import io.helmop.operator.values.ValuesComposer;
 import io.helmop.operator.values.ValuesSource;
 import java.time.Duration;
@@ -27,9 +31,22 @@ public class ReleasePlanner implements Planner {
   private final GitChartSource git;
   private final ValuesComposer values;
   private final KubernetesClient client;
+  private final SourceFetches fetches;
+  private final Redaction redaction;
 
   public ReleasePlanner(HelmRepositoryClient charts, OciRegistryClient oci, GitChartSource git,
       ValuesComposer values, KubernetesClient client) {
+    this(charts, oci, git, values, client, SourceFetches.inline(), new Redaction());
+  }
+
+  /**
+   * @param fetches where chart fetches run, apart from the reconcile threads
+   * @param redaction learns the repository credentials, to keep them out of messages
+   */
+  public ReleasePlanner(HelmRepositoryClient charts, OciRegistryClient oci, GitChartSource git,
+      ValuesComposer values, KubernetesClient client, SourceFetches fetches, Redaction redaction) {
+    this.fetches = fetches;
+    this.redaction = redaction;
     this.charts = charts;
     this.oci = oci;
     this.git = git;
@@ -68,15 +85,31 @@ public class ReleasePlanner implements Planner {
       throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart needs exactly one source: repository and name "
           + "(a Helm repository) or git (a chart folder in a Git repository).");
     }
-    RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
+    // before anything names the URL in a message
     if (chart.getGit() != null) {
-      return git.resolve(chart.getGit(), interval, credentials);
+      SourceUrls.checkGit(chart.getGit().getUrl());
+    } else {
+      SourceUrls.checkRepository(chart.getRepository());
+    }
+    RepositoryCredentials credentials = RepositoryCredentials.load(client, release);
+    redaction.remember("credentials of " + release.getMetadata().getNamespace() + "/"
+        + release.getMetadata().getName(), credentials.secrets());
+    String secret = String.valueOf(credentials.secret());
+    if (chart.getGit() != null) {
+      GitSource source = chart.getGit();
+      return fetches.resolve(String.join("\n", "git", source.getUrl(), String.valueOf(source.getRef()),
+          String.valueOf(source.getPath()), secret), "Git repository " + source.getUrl() + " (spec.chart.git.url)",
+          () -> git.resolve(source, interval, credentials));
     }
     if (chart.getName() == null || chart.getName().isBlank()) {
       throw ReconcileFailure.stalled(Reasons.INVALID_SPEC, "spec.chart.name is empty: name the chart to install from "
           + chart.getRepository() + ".");
     }
-    return chart.getRepository().startsWith("oci://") ? oci.resolve(chart, interval, credentials)
-        : charts.resolve(chart, interval, credentials);
+    String key = String.join("\n", "chart", chart.getRepository(), chart.getName(),
+        String.valueOf(chart.getVersion()), secret);
+    String what = "chart " + chart.getName() + " from " + chart.getRepository() + " (spec.chart.repository)";
+    return chart.getRepository().startsWith("oci://")
+        ? fetches.resolve(key, what, () -> oci.resolve(chart, interval, credentials))
+        : fetches.resolve(key, what, () -> charts.resolve(chart, interval, credentials));
   }
 }

@@ -169,12 +169,18 @@ public class ReleaseRecords {
         .withOwner(ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).orElse(null));
   }
 
+  /** Far more than Helm's 1 MiB of gzipped JSON unpacks to. */
+  private static final long MAX_RECORD_BYTES = 64L * 1024 * 1024;
+
   /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
   static JsonNode decodeJson(Secret secret) {
     String apiEncoded = secret.getData().get("release");
     byte[] helmEncoded = Base64.getDecoder().decode(apiEncoded);
     byte[] gzipped = Base64.getDecoder().decode(helmEncoded);
-    try (var in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+    // a record is at most 1 MiB gzipped; one that unpacks past the bound (a bomb someone wrote in the namespace)
+    // ends in a parse error instead of filling the heap
+    try (var in = org.apache.commons.io.input.BoundedInputStream.builder()
+        .setInputStream(new GZIPInputStream(new ByteArrayInputStream(gzipped))).setMaxCount(MAX_RECORD_BYTES).get()) {
       return JSON.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);

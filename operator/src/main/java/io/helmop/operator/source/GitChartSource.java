@@ -54,16 +54,23 @@ public class GitChartSource {
   private final Path mirrors;
   private final ChartCache cache;
   private final Clock clock;
+  private final SourceLimits limits;
   private final Map<String, Instant> fetchedAt = new ConcurrentHashMap<>();
 
   public GitChartSource(Path mirrors, ChartCache cache, Clock clock) {
+    this(mirrors, cache, clock, SourceLimits.DEFAULTS);
+  }
+
+  public GitChartSource(Path mirrors, ChartCache cache, Clock clock, SourceLimits limits) {
     this.mirrors = mirrors;
     this.cache = cache;
     this.clock = clock;
+    this.limits = limits;
   }
 
   public ResolvedChart resolve(GitSource source, Duration refreshInterval, RepositoryCredentials credentials)
       throws ReconcileFailure {
+    SourceUrls.checkGit(source.getUrl());
     String url = source.getUrl();
     String ref = source.getRef() == null || source.getRef().isBlank() ? "main" : source.getRef();
     String folder = normalise(source.getPath());
@@ -73,7 +80,7 @@ public class GitChartSource {
           Git git = mirror(url, mirrorKey, credentials, ssh, refreshInterval);
           RevWalk walk = new RevWalk(git.getRepository())) {
         RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
-        Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder);
+        Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder, limits);
         byte[] chartYaml = files.get("Chart.yaml");
         if (chartYaml == null) {
           throw ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "spec.chart.git.path \"" + source.getPath() + "\" at "
@@ -86,6 +93,12 @@ public class GitChartSource {
         return new ResolvedChart(name, metadata.path("version").asText(), metadata.path("appVersion").asText(""),
             stored.path(), stored.digest());
       } catch (IOException | GitAPIException | RuntimeException e) {
+        if (SourceLimitExceeded.in(e) != null) {
+          throw SourceLimitExceeded.in(e).failure("the chart at spec.chart.git.path \"" + folder + "\" of " + url);
+        }
+        if (isTimeout(e)) {
+          throw SourceLimitExceeded.idle(url, limits).failure("Git repository " + url + " (spec.chart.git.url)");
+        }
         if (isAuthFailure(e)) {
           throw authFailed(url, credentials, e);
         }
@@ -108,7 +121,7 @@ public class GitChartSource {
       Files.createDirectories(mirrors);
       try {
         Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds()).call();
         fetchedAt.put(mirrorKey, clock.instant());
         return git;
       } catch (GitAPIException | RuntimeException e) {
@@ -122,7 +135,7 @@ public class GitChartSource {
     if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
       try {
         git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(transport).call();
+            .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds()).call();
       } catch (GitAPIException | RuntimeException e) {
         git.close();
         throwIfHostKeyRefused(ssh, url, credentials, e);
@@ -133,6 +146,14 @@ public class GitChartSource {
     return git;
   }
 
+  /**
+   * JGit's one timeout: for connecting and for each read, on every transport (HTTP, SSH, git://). A Git fetch
+   * has no total deadline of its own; the reconcile stops waiting for it after --source-fetch-wait all the same.
+   */
+  private int timeoutSeconds() {
+    return (int) Math.max(1, limits.readTimeout().toSeconds());
+  }
+
   /** JGit reports a refused host key as a failed connection; the known_hosts check knows better. */
   private static void throwIfHostKeyRefused(GitSsh ssh, String url, RepositoryCredentials credentials,
       Exception e) throws ReconcileFailure {
@@ -140,6 +161,16 @@ public class GitChartSource {
     if (refused != null) {
       throw refused;
     }
+  }
+
+  /** JGit's one timeout (connect or read, on any transport) went off: a SocketTimeoutException or its own kind. */
+  private static boolean isTimeout(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** JGit's words for a 401/403 over HTTP, with or without credentials; sshd's code for a refused key. */
@@ -186,9 +217,10 @@ public class GitChartSource {
   }
 
   /** The files under the chart folder at that commit, by path relative to the folder. */
-  private static Map<String, byte[]> chartFiles(Repository repository, RevCommit commit, String folder)
-      throws IOException {
+  private static Map<String, byte[]> chartFiles(Repository repository, RevCommit commit, String folder,
+      SourceLimits limits) throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
+    long total = 0;
     try (TreeWalk walk = new TreeWalk(repository)) {
       walk.addTree(commit.getTree());
       walk.setRecursive(true);
@@ -196,7 +228,16 @@ public class GitChartSource {
       while (walk.next()) {
         String path = walk.getPathString();
         if (path.startsWith(prefix)) {
-          files.put(path.substring(prefix.length()), repository.open(walk.getObjectId(0)).getBytes());
+          var object = repository.open(walk.getObjectId(0));
+          total += object.getSize();
+          if (files.size() >= limits.maxFiles()) {
+            throw SourceLimitExceeded.tooManyFiles("the chart folder", limits);
+          }
+          if (total > limits.maxUnpackedBytes()) {
+            throw SourceLimitExceeded.tooLarge("the chart folder", limits.maxUnpackedBytes(),
+                "--source-max-unpacked-size");
+          }
+          files.put(path.substring(prefix.length()), object.getBytes());
         }
       }
     }

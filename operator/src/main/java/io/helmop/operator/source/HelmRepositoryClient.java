@@ -37,20 +37,31 @@ public class HelmRepositoryClient {
   static final Duration MISS_REFRESH = Duration.ofSeconds(10);
   private static final int MAX_REDIRECTS = 5;
 
-  private final HttpClients clients = new HttpClients();
+  private final HttpClients clients;
+  private final SourceLimits limits;
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, CachedIndex> indexes = new ConcurrentHashMap<>();
+  /** Index downloads under way, by cache key: releases of different charts in one repository share one. */
+  private final Map<String, java.util.concurrent.CompletableFuture<CachedIndex>> indexFetches =
+      new ConcurrentHashMap<>();
   /** Archives by URL, for indexes that carry no digest: chart versions are immutable once published. */
   private final Map<URI, ChartCache.Stored> downloaded = new ConcurrentHashMap<>();
 
   public HelmRepositoryClient(ChartCache cache, Clock clock) {
+    this(cache, clock, SourceLimits.DEFAULTS);
+  }
+
+  public HelmRepositoryClient(ChartCache cache, Clock clock, SourceLimits limits) {
     this.cache = cache;
     this.clock = clock;
+    this.limits = limits;
+    this.clients = new HttpClients(limits);
   }
 
   public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval, RepositoryCredentials credentials)
       throws ReconcileFailure {
+    SourceUrls.checkRepository(spec.getRepository());
     String repository = stripSlash(spec.getRepository());
     if (!repository.startsWith("http://") && !repository.startsWith("https://")) {
       throw ReconcileFailure.stalled(Reasons.UNSUPPORTED_SOURCE, "spec.chart.repository \"" + repository + "\": use an "
@@ -85,20 +96,60 @@ public class HelmRepositoryClient {
   }
 
   private CachedIndex index(Fetch fetch, Duration refreshInterval, boolean force) throws ReconcileFailure {
-    String repository = fetch.repository();
     CachedIndex cached = indexes.get(fetch.cacheKey());
     if (cached != null && !force && cached.age(clock).compareTo(refreshInterval) < 0) {
       return cached;
     }
-    try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"))) {
+    var mine = new java.util.concurrent.CompletableFuture<CachedIndex>();
+    var running = indexFetches.putIfAbsent(fetch.cacheKey(), mine);
+    if (running != null) {
+      return joined(running, fetch.repository());
+    }
+    try {
+      CachedIndex index = fetchIndex(fetch, cached);
+      mine.complete(index);
+      return index;
+    } catch (ReconcileFailure | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      indexFetches.remove(fetch.cacheKey(), mine);
+    }
+  }
+
+  /** The outcome of the index download another release started. */
+  private static CachedIndex joined(java.util.concurrent.CompletableFuture<CachedIndex> running, String repository)
+      throws ReconcileFailure {
+    try {
+      return running.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof ReconcileFailure failure) {
+        throw failure;
+      }
+      throw (RuntimeException) e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Stopped waiting for the index of chart "
+          + "repository " + repository + " (the operator is stopping).", e);
+    }
+  }
+
+  private CachedIndex fetchIndex(Fetch fetch, CachedIndex cached) throws ReconcileFailure {
+    String repository = fetch.repository();
+    try (InputStream body = get(fetch, URI.create(repository + "/index.yaml"), limits.maxIndexBytes(),
+        "--source-max-index-size")) {
       CachedIndex fresh = new CachedIndex(YAML.readTree(body), clock.instant());
       indexes.put(fetch.cacheKey(), fresh);
       return fresh;
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
     } catch (IOException | RuntimeException e) {
+      SourceLimitExceeded limit = SourceLimitExceeded.in(e);
+      if (limit != null && (cached == null || limit.tooLarge())) {
+        throw limit.failure("the index of chart repository " + repository + " (spec.chart.repository)");
+      }
       if (cached != null) {
-        LOG.warn("Chart repository {} is unreachable ({}); using its index from {}", repository, e.getMessage(),
+        LOG.warn("Chart repository {} is unreachable ({}); using its index from {}", repository, describe(e),
             cached.fetchedAt());
         return cached;
       }
@@ -118,7 +169,7 @@ public class HelmRepositoryClient {
     if (known != null && java.nio.file.Files.isRegularFile(known.path())) {
       return version.resolved(known.path(), known.digest());
     }
-    try (InputStream body = get(fetch, url)) {
+    try (InputStream body = get(fetch, url, limits.maxArchiveBytes(), "--source-max-archive-size")) {
       ChartCache.Stored stored = cache.store(body);
       if (version.digest() != null && !version.digest().isBlank() && !version.digest().equals(stored.digest())) {
         java.nio.file.Files.deleteIfExists(stored.path());
@@ -131,8 +182,12 @@ public class HelmRepositoryClient {
     } catch (AccessDenied e) {
       throw accessDenied(fetch, e);
     } catch (IOException | RuntimeException e) {
+      if (SourceLimitExceeded.in(e) != null) {
+        throw SourceLimitExceeded.in(e).failure("chart " + version.name() + "-" + version.version() + " from "
+            + SourceUrls.redact(url));
+      }
       throw ReconcileFailure.retryable(Reasons.CHART_DOWNLOAD_FAILED, "Cannot download chart " + version.name() + "-"
-          + version.version() + " from " + url + ": " + describe(e) + ". helmop retries with backoff.", e);
+          + version.version() + " from " + SourceUrls.redact(url) + ": " + describe(e) + ". helmop retries with backoff.", e);
     }
   }
 
@@ -150,17 +205,18 @@ public class HelmRepositoryClient {
    * The body of a 200 response. Redirects are followed here, not by the HTTP client, which would send the
    * Authorization header on to whatever host a redirect names (an index or archive moved to a CDN).
    */
-  private InputStream get(Fetch fetch, URI uri) throws IOException {
+  private InputStream get(Fetch fetch, URI uri, long maxBytes, String sizeFlag) throws IOException {
     URI current = uri;
     for (int redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
-      HttpResponse<InputStream> response = send(fetch, current);
+      HttpResponse<InputStream> response = send(fetch, current, maxBytes, sizeFlag);
       int status = response.statusCode();
       var location = response.headers().firstValue("Location");
       if (status >= 300 && status < 400 && location.isPresent()) {
         response.body().close();
         URI next = current.resolve(location.get());
         if ("https".equalsIgnoreCase(current.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())) {
-          throw new IOException("HTTP " + status + " for " + current + " redirects from HTTPS to " + next);
+          throw new IOException("HTTP " + status + " for " + SourceUrls.redact(current) + " redirects from HTTPS to "
+              + SourceUrls.redact(next));
         }
         current = next;
         continue;
@@ -171,15 +227,16 @@ public class HelmRepositoryClient {
       }
       if (status != 200) {
         response.body().close();
-        throw new IOException("HTTP " + status + " for " + current);
+        throw new IOException("HTTP " + status + " for " + SourceUrls.redact(current));
       }
       return response.body();
     }
-    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + SourceUrls.redact(uri));
   }
 
-  private static HttpResponse<InputStream> send(Fetch fetch, URI uri) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET();
+  /** The body is read under {@link #limits}; the request's own timeout covers the wait for the headers. */
+  private HttpResponse<InputStream> send(Fetch fetch, URI uri, long maxBytes, String sizeFlag) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(limits.readTimeout()).GET();
     RepositoryCredentials credentials = fetch.credentials();
     // like Helm without --pass-credentials: the password goes only to the repository's own host
     if (credentials.hasBasicAuth() && sameOrigin(uri, URI.create(fetch.repository()))) {
@@ -188,10 +245,12 @@ public class HelmRepositoryClient {
           + java.util.Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
     try {
-      return fetch.http().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return fetch.http().send(request.build(), LimitedBody.handler(SourceUrls.redact(uri), limits, maxBytes, sizeFlag));
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw SourceLimitExceeded.of(e, SourceUrls.redact(uri), limits);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching " + uri, e);
+      throw new IOException("interrupted while fetching " + SourceUrls.redact(uri), e);
     }
   }
 
@@ -200,7 +259,13 @@ public class HelmRepositoryClient {
         && a.getPort() == b.getPort();
   }
 
-  private static String describe(Exception e) {
+  /** Never the body: a parser's message quotes it, and an internal service's answer is nobody's business. */
+  static String describe(Exception e) {
+    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException parse) {
+      var location = parse.getLocation();
+      return "the response is not valid YAML or JSON" + (location == null ? ""
+          : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")");
+    }
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }

@@ -4,7 +4,6 @@ import io.helmop.operator.ReconcileFailure;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HttpClients {
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private final SourceLimits limits;
+
+  HttpClients(SourceLimits limits) {
+    this.limits = limits;
+  }
 
   HttpClient forTls(RepositoryCredentials credentials, HttpClient.Redirect redirect) throws ReconcileFailure {
     String key = redirect + ":" + digest(credentials.caPem(), credentials.certPem(), credentials.keyPem());
@@ -23,7 +27,7 @@ final class HttpClients {
       return client;
     }
     HttpClient.Builder builder = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
+        .connectTimeout(limits.connectTimeout())
         .followRedirects(redirect);
     if (credentials.hasTlsMaterial()) {
       builder.sslContext(RepositoryTls.sslContext(credentials));

@@ -41,21 +41,30 @@ public class OciRegistryClient {
   static final String CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
   private static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
-  private final HttpClients clients = new HttpClients();
+  private final HttpClients clients;
+  private final SourceLimits limits;
   private final ChartCache cache;
   private final Clock clock;
   private final Map<String, TagList> tagLists = new ConcurrentHashMap<>();
 
   public OciRegistryClient(ChartCache cache, Clock clock) {
+    this(cache, clock, SourceLimits.DEFAULTS);
+  }
+
+  public OciRegistryClient(ChartCache cache, Clock clock, SourceLimits limits) {
     this.cache = cache;
     this.clock = clock;
+    this.limits = limits;
+    this.clients = new HttpClients(limits);
   }
 
   public ResolvedChart resolve(ChartSpec spec, Duration refreshInterval, RepositoryCredentials credentials)
       throws ReconcileFailure {
+    SourceUrls.checkRepository(spec.getRepository());
     OciReference reference = OciReference.parse(spec.getRepository(), spec.getName());
     VersionConstraint constraint = VersionConstraint.ofSpec(spec);
-    var session = new RegistrySession(reference, credentials, clients.forTls(credentials, HttpClient.Redirect.NEVER));
+    var session = new RegistrySession(reference, credentials, clients.forTls(credentials, HttpClient.Redirect.NEVER),
+        limits);
     String key = reference + " with " + credentials;
     TagList tags = tagList(session, reference, key, refreshInterval, false);
     Optional<String> version = constraint.highest(tags.versions());
@@ -97,8 +106,12 @@ public class OciRegistryClient {
           + "is not in the registry: " + reference + " does not exist. Check spec.chart.repository and "
           + "spec.chart.name, or push the chart.");
     } catch (IOException | RuntimeException e) {
+      SourceLimitExceeded limit = SourceLimitExceeded.in(e);
+      if (limit != null && (cached == null || limit.tooLarge())) {
+        throw limit.failure("the tags of " + reference + " (spec.chart.repository)");
+      }
       if (cached != null) {
-        LOG.warn("OCI registry {} is unreachable ({}); using its tag list from {}", reference, e.getMessage(),
+        LOG.warn("OCI registry {} is unreachable ({}); using its tag list from {}", reference, describe(e),
             cached.fetchedAt());
         return cached;
       }
@@ -153,6 +166,9 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (IOException | RuntimeException e) {
+      if (SourceLimitExceeded.in(e) != null) {
+        throw SourceLimitExceeded.in(e).failure("the manifest of " + where + " (spec.chart.repository)");
+      }
       throw ReconcileFailure.retryable(Reasons.REPOSITORY_UNAVAILABLE, "Cannot read the manifest of " + where
           + " (spec.chart.repository \"" + reference.repositoryUrl() + "\"): " + describe(e)
           + ". helmop retries with backoff.", e);
@@ -162,7 +178,8 @@ public class OciRegistryClient {
   private Path download(RegistrySession session, OciReference reference, ChartManifest manifest)
       throws ReconcileFailure {
     String digest = "sha256:" + manifest.archiveSha256();
-    try (InputStream body = session.get(session.uri("blobs/" + digest), "*/*").body()) {
+    try (InputStream body = session.get(session.uri("blobs/" + digest), "*/*", limits.maxArchiveBytes(),
+        "--source-max-archive-size").body()) {
       ChartCache.Stored stored = cache.store(body);
       if (!stored.digest().equals(manifest.archiveSha256())) {
         Files.deleteIfExists(stored.path());
@@ -175,6 +192,10 @@ public class OciRegistryClient {
     } catch (AccessDenied e) {
       throw accessDenied(reference, session, e);
     } catch (IOException | RuntimeException e) {
+      if (SourceLimitExceeded.in(e) != null) {
+        throw SourceLimitExceeded.in(e).failure("chart " + manifest.name() + "-" + manifest.version() + " from "
+            + reference);
+      }
       throw ReconcileFailure.retryable(Reasons.CHART_DOWNLOAD_FAILED, "Cannot download chart " + manifest.name() + "-"
           + manifest.version() + " from " + reference + ": " + describe(e) + ". helmop retries with backoff.", e);
     }
@@ -197,8 +218,7 @@ public class OciRegistryClient {
   }
 
   private static String describe(Exception e) {
-    String message = e.getMessage();
-    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    return HelmRepositoryClient.describe(e);
   }
 
   /** One chart version as its manifest and config describe it. */

@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -36,13 +35,15 @@ final class RegistrySession {
   private final OciReference reference;
   private final RepositoryCredentials credentials;
   private final HttpClient http;
+  private final SourceLimits limits;
   private final URI base;
   private String authorization;
 
-  RegistrySession(OciReference reference, RepositoryCredentials credentials, HttpClient http) {
+  RegistrySession(OciReference reference, RepositoryCredentials credentials, HttpClient http, SourceLimits limits) {
     this.reference = reference;
     this.credentials = credentials;
     this.http = http;
+    this.limits = limits;
     this.base = reference.base(credentials);
   }
 
@@ -64,11 +65,16 @@ final class RegistrySession {
     return base.resolve(path);
   }
 
-  /** The body of a 200 response; the caller closes it. */
+  /** A small document (tag list, manifest, chart metadata), bounded like an index. */
   Response get(URI uri, String accept) throws IOException {
+    return get(uri, accept, limits.maxIndexBytes(), "--source-max-index-size");
+  }
+
+  /** The body of a 200 response, read under the limits; the caller closes it. */
+  Response get(URI uri, String accept, long maxBytes, String sizeFlag) throws IOException {
     URI current = uri;
     for (int redirects = 0; redirects <= MAX_REDIRECTS; redirects++) {
-      HttpResponse<InputStream> response = sendAuthenticated(current, accept);
+      HttpResponse<InputStream> response = sendAuthenticated(current, accept, maxBytes, sizeFlag);
       int status = response.statusCode();
       Optional<String> location = response.headers().firstValue("Location");
       if (status >= 300 && status < 400 && location.isPresent()) {
@@ -86,21 +92,22 @@ final class RegistrySession {
       if (status == 404) {
         throw new NotFound("HTTP 404 for " + current.getPath());
       }
-      throw new IOException("HTTP " + status + " for " + current);
+      throw new IOException("HTTP " + status + " for " + SourceUrls.redact(current));
     }
-    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + uri);
+    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + SourceUrls.redact(uri));
   }
 
   /** Authorization only on the registry's own host, where the first 401 gets its challenge answered. */
-  private HttpResponse<InputStream> sendAuthenticated(URI uri, String accept) throws IOException {
+  private HttpResponse<InputStream> sendAuthenticated(URI uri, String accept, long maxBytes, String sizeFlag)
+      throws IOException {
     if (!sameOrigin(uri, base)) {
-      return send(uri, accept, null);
+      return send(uri, accept, null, maxBytes, sizeFlag);
     }
-    HttpResponse<InputStream> response = send(uri, accept, authorization);
+    HttpResponse<InputStream> response = send(uri, accept, authorization, maxBytes, sizeFlag);
     if (response.statusCode() == 401 && authorization == null) {
       response.body().close();
       authorization = authorize(response.headers().firstValue("WWW-Authenticate").orElse(""));
-      response = send(uri, accept, authorization);
+      response = send(uri, accept, authorization, maxBytes, sizeFlag);
     }
     return response;
   }
@@ -127,7 +134,7 @@ final class RegistrySession {
     }
     URI service = URI.create(realm);
     if (!"https".equals(service.getScheme()) && !isLoopback(service)) {
-      throw new IOException("the registry's token service " + realm + " is not HTTPS; helmop does not send "
+      throw new IOException("the registry's token service " + SourceUrls.redact(realm) + " is not HTTPS; helmop does not send "
           + "credentials there");
     }
     StringBuilder query = new StringBuilder();
@@ -138,34 +145,37 @@ final class RegistrySession {
     query.append(query.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
     URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
     HttpResponse<InputStream> response = send(tokenUri, "application/json",
-        credentials.hasBasicAuth() ? basic() : null);
+        credentials.hasBasicAuth() ? basic() : null, limits.maxIndexBytes(), "--source-max-index-size");
     try (InputStream body = response.body()) {
       if (response.statusCode() == 401 || response.statusCode() == 403) {
         throw new AccessDenied("HTTP " + response.statusCode() + " from the token service");
       }
       if (response.statusCode() != 200) {
-        throw new IOException("HTTP " + response.statusCode() + " from the token service " + realm);
+        throw new IOException("HTTP " + response.statusCode() + " from the token service " + SourceUrls.redact(realm));
       }
       JsonNode json = JSON.readTree(body);
       String token = json.path("token").asText(json.path("access_token").asText(""));
       if (token.isEmpty()) {
-        throw new IOException("the token service " + realm + " answered without a token");
+        throw new IOException("the token service " + SourceUrls.redact(realm) + " answered without a token");
       }
       return token;
     }
   }
 
-  private HttpResponse<InputStream> send(URI uri, String accept, String auth) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET()
+  private HttpResponse<InputStream> send(URI uri, String accept, String auth, long maxBytes, String sizeFlag)
+      throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(limits.readTimeout()).GET()
         .header("Accept", accept);
     if (auth != null) {
       request.header("Authorization", auth);
     }
     try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request.build(), LimitedBody.handler(SourceUrls.redact(uri), limits, maxBytes, sizeFlag));
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw SourceLimitExceeded.of(e, SourceUrls.redact(uri), limits);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching " + uri, e);
+      throw new IOException("interrupted while fetching " + SourceUrls.redact(uri), e);
     }
   }
 

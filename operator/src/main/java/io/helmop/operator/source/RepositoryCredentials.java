@@ -59,6 +59,11 @@ public record RepositoryCredentials(String secret, String username, String passw
     return of(name, secret.getData() == null ? Map.of() : secret.getData());
   }
 
+  /** What must never appear in a message: the password and the private keys. */
+  public java.util.List<String> secrets() {
+    return java.util.Arrays.asList(password, keyPem, sshIdentity);
+  }
+
   /** The credentials in a Secret's data (base64 values); name is namespace/name, for messages. */
   static RepositoryCredentials of(String name, Map<String, String> data) throws ReconcileFailure {
     String username = decoded(data, "username");

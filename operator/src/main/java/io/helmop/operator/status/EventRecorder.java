@@ -34,11 +34,18 @@ public class EventRecorder {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
+  private final Redaction redaction;
 
   public EventRecorder(KubernetesClient client, Clock clock, String instance) {
+    this(client, clock, instance, new Redaction());
+  }
+
+  /** @param redaction takes secrets out of every Event message */
+  public EventRecorder(KubernetesClient client, Clock clock, String instance, Redaction redaction) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
+    this.redaction = redaction;
   }
 
   public void record(HelmRelease release, Notice notice) {
@@ -71,7 +78,7 @@ public class EventRecorder {
 
   private void record(HelmRelease release, String type, String reason, String message) {
     String namespace = release.getMetadata().getNamespace();
-    String trimmed = Conditions.trim(message, MAX_MESSAGE);
+    String trimmed = Conditions.trim(redaction.scrub(message), MAX_MESSAGE);
     String name = eventName(release, type, reason, trimmed);
     try {
       Event existing = client.v1().events().inNamespace(namespace).withName(name).get();

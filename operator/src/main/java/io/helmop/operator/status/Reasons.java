@@ -57,6 +57,9 @@ public final class Reasons {
   public static final String CHART_DIGEST_MISMATCH = "ChartDigestMismatch";
   public static final String CHART_INVALID = "ChartInvalid";
   public static final String GIT_UNAVAILABLE = "GitUnavailable";
+  public static final String SOURCE_FETCHING = "SourceFetching";
+  public static final String SOURCE_TIMEOUT = "SourceTimeout";
+  public static final String SOURCE_TOO_LARGE = "SourceTooLarge";
   public static final String GIT_AUTH_FAILED = "GitAuthFailed";
   public static final String GIT_HOST_KEY_MISMATCH = "GitHostKeyMismatch";
   public static final String GIT_REF_NOT_FOUND = "GitRefNotFound";

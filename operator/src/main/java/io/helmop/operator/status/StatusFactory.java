@@ -25,6 +25,7 @@ public class StatusFactory {
 
   private final Clock clock;
   private final String instance;
+  private final Redaction redaction;
 
   public StatusFactory(Clock clock) {
     this(clock, "");
@@ -32,8 +33,14 @@ public class StatusFactory {
 
   /** @param instance this operator process: only attempts it started are ended here (others were interrupted) */
   public StatusFactory(Clock clock, String instance) {
+    this(clock, instance, new Redaction());
+  }
+
+  /** @param redaction takes secrets out of every condition message */
+  public StatusFactory(Clock clock, String instance, Redaction redaction) {
     this.clock = clock;
     this.instance = instance;
+    this.redaction = redaction;
   }
 
 
@@ -142,6 +149,9 @@ public class StatusFactory {
     set(release, status, Conditions.POLICY_COMPLIANT, report.compliant() ? Conditions.TRUE : Conditions.FALSE,
         report.compliant() ? Reasons.RULES_PASSED : Reasons.RULES_VIOLATED, report.message());
     status.setPolicy(report.toStatus());
+    if (status.getPolicy() != null && status.getPolicy().getViolations() != null) {
+      status.getPolicy().getViolations().forEach(v -> v.setMessage(redaction.scrub(v.getMessage())));
+    }
     return status;
   }
 
@@ -261,7 +271,7 @@ public class StatusFactory {
 
   private void set(HelmRelease release, HelmReleaseStatus status, String type, String value, String reason,
       String message) {
-    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, message,
+    status.setConditions(Conditions.set(status.getConditions(), type, value, reason, redaction.scrub(message),
         release.getMetadata().getGeneration(), clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
   }
 

@@ -10,6 +10,9 @@ import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.ValuesReference;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.source.ResolvedChart;
+import io.helmop.operator.source.SourceLimitExceeded;
+import io.helmop.operator.source.SourceLimits;
+import io.helmop.operator.status.Redaction;
 import io.helmop.operator.status.Reasons;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +37,21 @@ public class ValuesComposer {
   private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_./-]+");
 
   private final KubernetesClient client;
+  private final SourceLimits limits;
+  private final Redaction redaction;
 
   public ValuesComposer(KubernetesClient client) {
+    this(client, SourceLimits.DEFAULTS, new Redaction());
+  }
+
+  /**
+   * @param limits bound what is read out of a chart archive for spec.valuesFiles
+   * @param redaction learns every value read from a Secret, to keep it out of messages
+   */
+  public ValuesComposer(KubernetesClient client, SourceLimits limits, Redaction redaction) {
     this.client = client;
+    this.limits = limits;
+    this.redaction = redaction;
   }
 
   public Map<String, Object> compose(HelmRelease release, ResolvedChart chart) throws ReconcileFailure {
@@ -56,7 +71,7 @@ public class ValuesComposer {
     List<ValuesSource> sources = new ArrayList<>();
     List<String> files = release.getSpec().getValuesFiles();
     if (files != null && !files.isEmpty()) {
-      Map<String, String> chartFiles = readChart(chart);
+      Map<String, String> chartFiles = readChart(chart, limits);
       for (int i = 0; i < files.size(); i++) {
         String field = "spec.valuesFiles[" + i + "]";
         sources.add(new ValuesSource(field + " (" + files.get(i) + ")",
@@ -77,10 +92,13 @@ public class ValuesComposer {
     return sources;
   }
 
-  private static Map<String, String> readChart(ResolvedChart chart) throws ReconcileFailure {
+  private static Map<String, String> readChart(ResolvedChart chart, SourceLimits limits) throws ReconcileFailure {
     try {
-      return ChartFiles.topLevelFiles(chart.archive());
+      return ChartFiles.topLevelFiles(chart.archive(), limits);
     } catch (IOException e) {
+      if (SourceLimitExceeded.in(e) != null) {
+        throw SourceLimitExceeded.in(e).failure("chart " + chart.nameAndVersion() + " for spec.valuesFiles");
+      }
       throw ReconcileFailure.stalled(Reasons.CHART_INVALID, "Chart " + chart.nameAndVersion()
           + " is not a readable chart archive (" + e.getClass().getSimpleName() + "): republish it.");
     }
@@ -116,10 +134,15 @@ public class ValuesComposer {
           + "with backoff.", null);
     }
     String where = field + " (" + object + ", key \"" + key + "\")";
-    if (ref.getTargetPath() != null && !ref.getTargetPath().isBlank()) {
-      return atPath(ref.getTargetPath(), content.get(), field);
+    if (secret) { // before parsing: a parse error must not quote it either
+      redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), List.of(content.get()));
     }
-    return parseMap(content.get(), where, secret);
+    Map<String, Object> values = ref.getTargetPath() != null && !ref.getTargetPath().isBlank()
+        ? atPath(ref.getTargetPath(), content.get(), field) : parseMap(content.get(), where, secret);
+    if (secret) {
+      redaction.remember("values of " + namespace + "/" + release.getMetadata().getName(), Redaction.leaves(values));
+    }
+    return values;
   }
 
   private Optional<String> configMapValue(String namespace, String name, String key) {

@@ -80,11 +80,32 @@ class LoggingTest {
     assertThat(text).contains("java.lang.NullPointerException: a bug", "\tat io.helmop.operator.logging.LoggingTest");
   }
 
+  @Test
+  void secretsAreScrubbedFromEveryLineTextAndJsonMessagesAndStackTraces() {
+    var redaction = new io.helmop.operator.status.Redaction();
+    redaction.remember("values of logging/test", List.of("s3cr3t-Passw0rd"));
+    Runnable logging = () -> {
+      LoggerFactory.getLogger("io.helmop.operator.reconcile.HelmReleaseReconciler")
+          .warn("RenderFailed: {}", "template: x: error calling fail: s3cr3t-Passw0rd");
+      LoggerFactory.getLogger("io.javaoperatorsdk.operator.processing.event.EventProcessor")
+          .warn("Uncaught error", new IllegalStateException("wrapped", new RuntimeException("saw s3cr3t-Passw0rd")));
+    };
+    String text = capture(new LogSettings(LogSettings.Format.TEXT, "INFO"), redaction, logging);
+    String json = capture(new LogSettings(LogSettings.Format.JSON, "INFO"), redaction, logging);
+
+    assertThat(text).contains("error calling fail: [redacted]", "saw [redacted]").doesNotContain("s3cr3t");
+    assertThat(json).contains("error calling fail: [redacted]").doesNotContain("s3cr3t");
+  }
+
   private String capture(LogSettings settings, Runnable logging) {
+    return capture(settings, new io.helmop.operator.status.Redaction(), logging);
+  }
+
+  private String capture(LogSettings settings, io.helmop.operator.status.Redaction redaction, Runnable logging) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      Logging.apply(settings); // the console appender takes System.out as it is now
+      Logging.apply(settings, redaction); // the console appender takes System.out as it is now
       logging.run();
     } finally {
       System.setOut(stdout);

@@ -134,6 +134,32 @@ class PreflightChartsTest {
   }
 
   @Test
+  void aGzipBombStopsAtTheBoundAndLeavesNothingBehind() throws Exception {
+    long huge = 1024L * 1024 * 1024; // 1 GiB of zeros in one file, about 1 MiB gzipped
+    Path bomb = dir.resolve("bomb-1.0.0.tgz");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        new java.util.zip.GZIPOutputStream(Files.newOutputStream(bomb)))) {
+      tar.setBigNumberMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
+      var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("bomb/templates/big.yaml");
+      entry.setSize(huge);
+      tar.putArchiveEntry(entry);
+      byte[] zeros = new byte[1 << 20];
+      for (long written = 0; written < huge; written += zeros.length) {
+        tar.write(zeros);
+      }
+      tar.closeArchiveEntry();
+    }
+    Path root = dir.resolve("copies");
+    assertThatThrownBy(() -> new PreflightCharts(root, 4).prepare(bomb, false))
+        .isInstanceOf(IOException.class).hasMessageContaining("unpacks to more than");
+    try (var files = Files.walk(root)) {
+      long left = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+      System.out.printf("a gzip bomb of %d bytes (1 GiB unpacked) left %d bytes behind%n", Files.size(bomb), left);
+      assertThat(left).isZero();
+    }
+  }
+
+  @Test
   void aChartFolderWorksTooAndIsLeftAsItWas() throws Exception {
     List<String> before = files(chart);
 

@@ -79,6 +79,29 @@ class ReleaseRecordsTest {
   }
 
   @Test
+  void aRecordThatUnpacksToGigabytesIsUnreadableNotAFullHeap() throws Exception {
+    // 1 GiB of one JSON string, about 1 MiB gzipped: what anyone who may write Secrets in the namespace can store
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (var out = new GZIPOutputStream(gz)) {
+      out.write("{\"name\":\"web\",\"config\":\"".getBytes(StandardCharsets.UTF_8));
+      byte[] a = new byte[1 << 20];
+      java.util.Arrays.fill(a, (byte) 'a');
+      for (int i = 0; i < 1024; i++) {
+        out.write(a);
+      }
+      out.write("\"}".getBytes(StandardCharsets.UTF_8));
+    }
+    String helmEncoded = Base64.getEncoder().encodeToString(gz.toByteArray());
+    Secret bomb = new SecretBuilder().withNewMetadata().withName("sh.helm.release.v1.web.v9").endMetadata()
+        .addToData("release", Base64.getEncoder().encodeToString(helmEncoded.getBytes(StandardCharsets.UTF_8)))
+        .build();
+    System.out.printf("release record bomb: %d bytes gzipped, 1 GiB unpacked%n", gz.size());
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReleaseRecords.decodeJson(bomb))
+        .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("sh.helm.release.v1.web.v9");
+  }
+
+  @Test
   void encodingIsTheInverseOfDecoding() throws Exception {
     Secret secret = helmSecret("{\"name\":\"web\",\"version\":2,\"info\":{\"status\":\"pending-upgrade\"}}");
     var json = ReleaseRecords.decodeJson(secret);
