@@ -1,5 +1,7 @@
 package io.helmop.operator.release;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -165,12 +167,56 @@ public class ReleaseRecords {
   }
 
   static ReleaseRecord decode(Secret secret) {
-    return fromJson(decodeJson(secret))
+    return fromJson(decodeSummary(secret))
         .withOwner(ReleaseOwner.fromLabels(secret.getMetadata().getLabels()).orElse(null));
   }
 
   /** Far more than Helm's 1 MiB of gzipped JSON unpacks to. */
   private static final long MAX_RECORD_BYTES = 64L * 1024 * 1024;
+  /**
+   * What a summary may stream through: the chart's files and templates (a chart with large files compresses
+   * into Helm's 1 MiB) are skipped, not kept, so only time is spent on them, and a bomb still ends.
+   */
+  private static final long MAX_STREAMED_BYTES = 1024L * 1024 * 1024;
+
+  /**
+   * The record without the chart's files, templates and schema (only chart.metadata is kept): what the history
+   * needs (status, description, values, manifest), in memory the size of those alone (at most MAX_RECORD_BYTES
+   * of them, checked field by field).
+   */
+  static JsonNode decodeSummary(Secret secret) {
+    byte[] gzipped = Base64.getDecoder().decode(Base64.getDecoder().decode(secret.getData().get("release")));
+    try (var in = org.apache.commons.io.input.BoundedInputStream.builder()
+        .setInputStream(new GZIPInputStream(new ByteArrayInputStream(gzipped))).setMaxCount(MAX_STREAMED_BYTES)
+        .get(); var parser = JSON.getFactory().createParser(in)) {
+      ObjectNode root = JSON.createObjectNode();
+      long[] kept = {0};
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not a JSON object");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        if ("chart".equals(field) && parser.currentToken() == JsonToken.START_OBJECT) {
+          ObjectNode chart = root.putObject("chart");
+          while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String part = parser.currentName();
+            parser.nextToken();
+            if ("metadata".equals(part)) {
+              chart.set("metadata", kept(parser, kept));
+            } else {
+              parser.skipChildren();
+            }
+          }
+        } else {
+          root.set(field, kept(parser, kept));
+        }
+      }
+      return root;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);
+    }
+  }
 
   /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
   static JsonNode decodeJson(Secret secret) {
@@ -185,6 +231,16 @@ public class ReleaseRecords {
     } catch (IOException e) {
       throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);
     }
+  }
+
+  private static JsonNode kept(JsonParser parser, long[] kept) throws IOException {
+    long start = parser.currentLocation().getByteOffset();
+    JsonNode value = JSON.readTree(parser);
+    kept[0] += parser.currentLocation().getByteOffset() - start;
+    if (kept[0] > MAX_RECORD_BYTES) {
+      throw new IOException("more than " + MAX_RECORD_BYTES / (1024 * 1024) + " MiB besides the chart's files");
+    }
+    return value;
   }
 
   /** The inverse of {@link #decodeJson}: the value to store under data.release. */

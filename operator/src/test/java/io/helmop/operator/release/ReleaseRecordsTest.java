@@ -101,6 +101,59 @@ class ReleaseRecordsTest {
         .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("sh.helm.release.v1.web.v9");
   }
 
+  /**
+   * Helm stores the whole chart in the record; files that compress well (here 120 MiB of them) fit Helm's 1 MiB.
+   * The history skips them instead of holding them, and a bomb in what it keeps (the values) is still refused.
+   */
+  @Test
+  void theHistoryReadsARecordWithHugeChartFilesAndRefusesABombInWhatItKeeps() throws Exception {
+    Secret bigChart = gzippedRecord("{\"name\":\"web\",\"version\":1,\"info\":{\"status\":\"deployed\"},"
+        + "\"chart\":{\"metadata\":{\"name\":\"big\",\"version\":\"1.0.0\"},\"files\":[{\"name\":\"f\",\"data\":\"",
+        120, "\"}]},\"config\":{\"message\":\"hi\"}}");
+    ReleaseRecord record = ReleaseRecords.decode(bigChart);
+    assertThat(record.chart()).isEqualTo("big-1.0.0");
+    assertThat(record.isDeployed()).isTrue();
+    assertThat(record.config().path("message").asText()).isEqualTo("hi");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReleaseRecords.decode(withManyValues()))
+        .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("sh.helm.release.v1.web.v2");
+  }
+
+  /** A record of {@code mebibytes} MiB of 'a' between a head and a tail, gzipped as Helm stores it. */
+  private static Secret gzippedRecord(String head, int mebibytes, String tail) throws Exception {
+    var gz = new java.io.ByteArrayOutputStream();
+    try (var out = new GZIPOutputStream(gz)) {
+      out.write(head.getBytes(StandardCharsets.UTF_8));
+      byte[] a = new byte[1 << 20];
+      java.util.Arrays.fill(a, (byte) 'a');
+      for (int i = 0; i < mebibytes; i++) {
+        out.write(a);
+      }
+      out.write(tail.getBytes(StandardCharsets.UTF_8));
+    }
+    String helmEncoded = Base64.getEncoder().encodeToString(gz.toByteArray());
+    return new SecretBuilder().withNewMetadata().withName("sh.helm.release.v1.web.v1").endMetadata()
+        .addToData("release", Base64.getEncoder().encodeToString(helmEncoded.getBytes(StandardCharsets.UTF_8)))
+        .build();
+  }
+
+  /** Values of 80 MiB in many small strings: more than the history keeps of a record. */
+  private static Secret withManyValues() throws Exception {
+    var gz = new java.io.ByteArrayOutputStream();
+    try (var out = new GZIPOutputStream(gz)) {
+      out.write("{\"name\":\"web\",\"config\":[".getBytes(StandardCharsets.UTF_8));
+      byte[] item = "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",".getBytes(StandardCharsets.UTF_8);
+      for (long written = 0; written < 80L * 1024 * 1024; written += item.length) {
+        out.write(item);
+      }
+      out.write("\"end\"]}".getBytes(StandardCharsets.UTF_8));
+    }
+    String helmEncoded = Base64.getEncoder().encodeToString(gz.toByteArray());
+    return new SecretBuilder().withNewMetadata().withName("sh.helm.release.v1.web.v2").endMetadata()
+        .addToData("release", Base64.getEncoder().encodeToString(helmEncoded.getBytes(StandardCharsets.UTF_8)))
+        .build();
+  }
+
   @Test
   void encodingIsTheInverseOfDecoding() throws Exception {
     Secret secret = helmSecret("{\"name\":\"web\",\"version\":2,\"info\":{\"status\":\"pending-upgrade\"}}");
