@@ -139,13 +139,30 @@ public class HelmProcessEngine implements HelmEngine {
     }
   }
 
+  /** Passes the worker's output lines on to the operator's log (and keeps its pipe from filling up). */
+  private static void logOutput(Process worker) {
+    Thread reader = new Thread(() -> {
+      try (var out = new java.io.BufferedReader(
+          new java.io.InputStreamReader(worker.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          LOG.info("Helm process {}: {}", worker.pid(), line);
+        }
+      } catch (IOException gone) {
+        // the worker ended
+      }
+    }, "helm-process-" + worker.pid());
+    reader.setDaemon(true);
+    reader.start();
+  }
+
   private void runWorker(HelmWorker.Job job, String operation, BooleanSupplier superseded) {
     Path jobFile = writeJob(job);
     Process worker = null;
     try {
-      ProcessBuilder builder = new ProcessBuilder(workerCommand(jobFile))
-          .redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .redirectError(ProcessBuilder.Redirect.INHERIT); // stdin stays a pipe: the worker exits when it closes
+      // stdin stays a pipe: the worker exits when it closes. Its output is read and logged here, so that what
+      // Helm prints goes through the operator's log, where values from Secrets are scrubbed
+      ProcessBuilder builder = new ProcessBuilder(workerCommand(jobFile)).redirectErrorStream(true);
       // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
       JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
       // Helm code that builds its own client from the defaults (a template's `lookup`) must act as the release
@@ -155,6 +172,7 @@ public class HelmProcessEngine implements HelmEngine {
       }
       worker = builder.start();
       running.add(worker);
+      logOutput(worker);
       while (!worker.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         if (superseded.getAsBoolean()) {
           worker.destroyForcibly().waitFor();

@@ -272,8 +272,9 @@ public final class HelmWorkerPool implements AutoCloseable {
     } catch (IOException e) {
       throw new HelmException("could not make a folder for a Helm worker in " + workDir + ": " + e.getMessage(), e);
     }
-    ProcessBuilder builder = new ProcessBuilder(command(token, dir))
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    // stderr joins stdout, which the operator reads and logs: so what Helm prints goes through the operator's
+    // log, where values from Secrets are scrubbed, instead of straight to its output
+    ProcessBuilder builder = new ProcessBuilder(command(token, dir)).redirectErrorStream(true);
     // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
     JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
     Process process;
@@ -389,11 +390,11 @@ public final class HelmWorkerPool implements AutoCloseable {
         while ((line = out.readLine()) != null) {
           int at = line.indexOf(token);
           if (at < 0) {
-            System.out.println(line);
+            LOG.info("Helm worker {}: {}", process.pid(), line);
             continue;
           }
           if (at > 0) {
-            System.out.println(line.substring(0, at));
+            LOG.info("Helm worker {}: {}", process.pid(), line.substring(0, at));
           }
           replies.add(line.substring(at + token.length()).strip());
         }
