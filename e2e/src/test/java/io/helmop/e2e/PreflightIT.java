@@ -1,5 +1,6 @@
 package io.helmop.e2e;
 
+import static io.helmop.e2e.support.ChartRepository.writeChart;
 import static io.helmop.e2e.support.HelmReleases.apply;
 import static io.helmop.e2e.support.HelmReleases.get;
 import static io.helmop.e2e.support.HelmReleases.hasCondition;
@@ -58,10 +59,10 @@ class PreflightIT extends OperatorTest {
           ports: [{port: {{ .Values.port }}}]
         """;
     repository = startOperator(new ChartRepository(cluster)
-        .publish(chart(charts, "widgets", Map.of("templates/widget.yaml", widget)), "1.0.0", "1.0.0")
-        .publish(chart(charts, "widgets-with-crd", Map.of("templates/widget.yaml", widget,
+        .publish(writeChart(charts, "widgets", Map.of("templates/widget.yaml", widget)), "1.0.0", "1.0.0")
+        .publish(writeChart(charts, "widgets-with-crd", Map.of("templates/widget.yaml", widget,
             "crds/widget.yaml", WIDGET_CRD)), "1.0.0", "1.0.0")
-        .publish(chart(charts, "ports", Map.of("templates/service.yaml", service, "values.yaml", "port: 80\n",
+        .publish(writeChart(charts, "ports", Map.of("templates/service.yaml", service, "values.yaml", "port: 80\n",
             "values.schema.json", """
                 {"type": "object", "properties": {"port": {"type": "integer"}, "apiToken": {"type": "string",
                  "pattern": "^tok_[a-z]+$"}}}""")), "1.0.0", "1.0.0"));
@@ -123,20 +124,5 @@ class PreflightIT extends OperatorTest {
     return helmRelease(ns, chart, repository.url(), chart, "1.0.0", """
         policy: {mode: Disabled}
         %s""".formatted(spec));
-  }
-
-  static Path chart(Path root, String name, Map<String, String> files) {
-    try {
-      Path chart = root.resolve(name);
-      Files.createDirectories(chart.resolve("templates"));
-      Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n");
-      for (var file : files.entrySet()) {
-        Files.createDirectories(chart.resolve(file.getKey()).getParent());
-        Files.writeString(chart.resolve(file.getKey()), file.getValue());
-      }
-      return chart;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

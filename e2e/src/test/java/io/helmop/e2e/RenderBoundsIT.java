@@ -1,5 +1,6 @@
 package io.helmop.e2e;
 
+import static io.helmop.e2e.support.ChartRepository.writeChart;
 import static io.helmop.e2e.support.HelmReleases.apply;
 import static io.helmop.e2e.support.HelmReleases.get;
 import static io.helmop.e2e.support.HelmReleases.hasCondition;
@@ -73,10 +74,10 @@ class RenderBoundsIT extends OperatorTest {
   static void start() throws IOException {
     cluster = LocalCluster.get();
     Path charts = Files.createTempDirectory("render-bounds-charts-");
-    Path good = chart(charts.resolve("v1"), "loops", Map.of("templates/cm.yaml", CONFIGMAP));
-    Path bomb = chart(charts.resolve("v2"), "loops", Map.of("templates/cm.yaml", BOMB,
+    Path good = writeChart(charts.resolve("v1"), "loops", Map.of("templates/cm.yaml", CONFIGMAP));
+    Path bomb = writeChart(charts.resolve("v2"), "loops", Map.of("templates/cm.yaml", BOMB,
         "values.yaml", "doublings: 26\n"));
-    Path big = chart(charts.resolve("big"), "bigfile", Map.of("templates/cm.yaml", EMBED,
+    Path big = writeChart(charts.resolve("big"), "bigfile", Map.of("templates/cm.yaml", EMBED,
         "values.yaml", "embed: false\n", "values-embed.yaml", "embed: true\n"));
     for (int i = 0; i < 24; i++) {
       writeBigFile(big.resolve("files/blob-" + i + ".txt"), 4L << 20);
@@ -178,21 +179,6 @@ class RenderBoundsIT extends OperatorTest {
 
   static String release(String ns, String chart, String version, String spec) {
     return helmRelease(ns, chart, repository.url(), chart, version, "policy: {mode: Disabled}\n" + spec);
-  }
-
-  static Path chart(Path root, String name, Map<String, String> files) {
-    try {
-      Path chart = root.resolve(name);
-      Files.createDirectories(chart.resolve("templates"));
-      Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n");
-      for (var file : files.entrySet()) {
-        Files.createDirectories(chart.resolve(file.getKey()).getParent());
-        Files.writeString(chart.resolve(file.getKey()), file.getValue());
-      }
-      return chart;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Text that compresses well: the archive stays small, the unpacked file is {@code bytes} long. */

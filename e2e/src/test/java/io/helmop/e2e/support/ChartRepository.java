@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * A real Helm chart repository on 127.0.0.1: charts packaged with the helm CLI, indexed with `helm repo index`,
@@ -58,6 +59,22 @@ public final class ChartRepository implements AutoCloseable {
         return candidate;
       }
       candidate.stop(0);
+    }
+  }
+
+  /** Writes a chart folder {@code root/name} (version 1.0.0) holding the given files, for {@link #publish}. */
+  public static Path writeChart(Path root, String name, Map<String, String> files) {
+    try {
+      Path chart = root.resolve(name);
+      Files.createDirectories(chart.resolve("templates"));
+      Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: " + name + "\nversion: 1.0.0\n");
+      for (var file : files.entrySet()) {
+        Files.createDirectories(chart.resolve(file.getKey()).getParent());
+        Files.writeString(chart.resolve(file.getKey()), file.getValue());
+      }
+      return chart;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

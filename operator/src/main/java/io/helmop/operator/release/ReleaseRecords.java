@@ -185,10 +185,7 @@ public class ReleaseRecords {
    * of them, checked field by field).
    */
   static JsonNode decodeSummary(Secret secret) {
-    byte[] gzipped = Base64.getDecoder().decode(Base64.getDecoder().decode(secret.getData().get("release")));
-    try (var in = org.apache.commons.io.input.BoundedInputStream.builder()
-        .setInputStream(new GZIPInputStream(new ByteArrayInputStream(gzipped))).setMaxCount(MAX_STREAMED_BYTES)
-        .get(); var parser = JSON.getFactory().createParser(in)) {
+    try (var in = unpacked(secret, MAX_STREAMED_BYTES); var parser = JSON.getFactory().createParser(in)) {
       ObjectNode root = JSON.createObjectNode();
       long[] kept = {0};
       if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -220,17 +217,22 @@ public class ReleaseRecords {
 
   /** The Secret's data is base64 (the API) of base64 (Helm) of gzip of the release JSON. */
   static JsonNode decodeJson(Secret secret) {
-    String apiEncoded = secret.getData().get("release");
-    byte[] helmEncoded = Base64.getDecoder().decode(apiEncoded);
-    byte[] gzipped = Base64.getDecoder().decode(helmEncoded);
-    // a record is at most 1 MiB gzipped; one that unpacks past the bound (a bomb someone wrote in the namespace)
-    // ends in a parse error instead of filling the heap
-    try (var in = org.apache.commons.io.input.BoundedInputStream.builder()
-        .setInputStream(new GZIPInputStream(new ByteArrayInputStream(gzipped))).setMaxCount(MAX_RECORD_BYTES).get()) {
+    try (var in = unpacked(secret, MAX_RECORD_BYTES)) {
       return JSON.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("Helm release record " + secret.getMetadata().getName() + " is unreadable", e);
     }
+  }
+
+  /**
+   * The record's JSON as a stream of at most {@code bound} bytes: a record is at most 1 MiB gzipped, and one that
+   * unpacks past the bound (a bomb someone wrote in the namespace) ends in a parse error, not a full heap.
+   */
+  private static java.io.InputStream unpacked(Secret secret, long bound) throws IOException {
+    byte[] helmEncoded = Base64.getDecoder().decode(secret.getData().get("release"));
+    byte[] gzipped = Base64.getDecoder().decode(helmEncoded);
+    return org.apache.commons.io.input.BoundedInputStream.builder()
+        .setInputStream(new GZIPInputStream(new ByteArrayInputStream(gzipped))).setMaxCount(bound).get();
   }
 
   private static JsonNode kept(JsonParser parser, long[] kept) throws IOException {

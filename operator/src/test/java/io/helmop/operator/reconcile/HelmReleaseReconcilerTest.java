@@ -29,6 +29,7 @@ import io.helmop.operator.policy.Preflight;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.FakeHelmEngine;
 import io.helmop.operator.release.ReleaseRecord;
+import io.helmop.operator.metrics.HelmopMetrics;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.rollback.RollbackRequest;
@@ -81,11 +82,19 @@ class HelmReleaseReconcilerTest {
     helm = new FakeHelmEngine(client, clock);
     references = new ReferenceWatcher(client);
     watcher = new ManagedObjectWatcher(client);
-    reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
+    reconciler = reconciler(client, helm, clock, workDir, references, watcher,
+        io.helmop.operator.config.TenantLimits.Settings.OPEN);
+  }
+
+  /** The reconciler as the operator builds it, on the mock server, the fake Helm and the test's clock. */
+  static HelmReleaseReconciler reconciler(KubernetesClient client, FakeHelmEngine helm, TestClock clock,
+      Path workDir, ReferenceWatcher references, ManagedObjectWatcher watcher,
+      io.helmop.operator.config.TenantLimits.Settings limits) {
+    return new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
         new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
         new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
         references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
-        ME);
+        ME, HelmopMetrics.none(), limits, io.helmop.operator.tenancy.Impersonation.off());
   }
 
   @AfterEach

@@ -63,11 +63,7 @@ class ReleaseOwnershipTest {
     helm = new FakeHelmEngine(client, clock);
     references = new ReferenceWatcher(client);
     watcher = new ManagedObjectWatcher(client);
-    reconciler = new HelmReleaseReconciler(HelmReleaseReconcilerTest::plan, new ReleaseRecords(client), helm,
-        new Preflight(helm, DryRun.NONE, () -> "v1.33.0", PolicySpec.Mode.Warn), new StatusFactory(clock, ME),
-        new EventRecorder(client, clock, ME), new SettleWindow(Duration.ZERO, clock),
-        references, new DriftCheck(client, new KindCatalog(client, clock), watcher, clock), watcher, workDir, clock,
-        ME, HelmopMetrics.none(), limits, io.helmop.operator.tenancy.Impersonation.off());
+    reconciler = HelmReleaseReconcilerTest.reconciler(client, helm, clock, workDir, references, watcher, limits);
   }
 
   @AfterEach
