@@ -158,11 +158,14 @@ public class HelmProcessEngine implements HelmEngine {
 
   private void runWorker(HelmWorker.Job job, String operation, BooleanSupplier superseded) {
     Path jobFile = writeJob(job);
+    Path tmpDir = null;
     Process worker = null;
     try {
+      tmpDir = Files.createTempDirectory(workDir, "helm-process-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       // stdin stays a pipe: the worker exits when it closes. Its output is read and logged here, so that what
       // Helm prints goes through the operator's log, where values from Secrets are scrubbed
-      ProcessBuilder builder = new ProcessBuilder(workerCommand(jobFile)).redirectErrorStream(true);
+      ProcessBuilder builder = new ProcessBuilder(workerCommand(jobFile, tmpDir)).redirectErrorStream(true);
       // options meant for the operator's JVM (a heap of -Xms512m, say) must not size, or stop, every worker
       JVM_OPTION_VARIABLES.forEach(builder.environment()::remove);
       // Helm code that builds its own client from the defaults (a template's `lookup`) must act as the release
@@ -199,6 +202,9 @@ public class HelmProcessEngine implements HelmEngine {
       }
       deleteQuietly(jobFile);
       deleteQuietly(HelmWorker.resultFile(jobFile));
+      if (tmpDir != null) {
+        HelmWorkerPool.deleteTree(tmpDir);
+      }
     }
   }
 
@@ -215,13 +221,14 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   /** The same Java and the same classes as this operator (absolute paths: the worker may start elsewhere). */
-  private static List<String> workerCommand(Path jobFile) {
+  private static List<String> workerCommand(Path jobFile, Path tmpDir) {
     String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .map(entry -> Path.of(entry).toAbsolutePath().toString())
         .collect(Collectors.joining(File.pathSeparator));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(WORKER_JVM_OPTIONS);
+    command.add(HelmWorkerPool.tmpDirOption(tmpDir));
     command.addAll(List.of("-cp", classPath, HelmWorker.class.getName(), jobFile.toString()));
     return command;
   }

@@ -336,7 +336,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // C1 and the serial collector keep a mostly idle JVM small; a full heap ends the worker (a bound, not a hang)
     command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss1m",
-        "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError"));
+        "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError", tmpDirOption(dir)));
     command.addAll(List.of("-cp", classPath, HelmWorkerServer.class.getName(), token, dir.toString()));
     return command;
   }
@@ -500,7 +500,17 @@ public final class HelmWorkerPool implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path dir) {
+  /**
+   * The temporary folder of a worker JVM. helm-java copies its 94 MB native library into a new temporary folder in
+   * every JVM that loads it and deletes it only when that JVM exits normally; a worker halts or is killed, so each
+   * one left its copy in /tmp (696 copies, 63 GB, after a day of tests). In a folder of its own, which the operator
+   * deletes when the worker ends, nothing is left.
+   */
+  static String tmpDirOption(Path dir) {
+    return "-Djava.io.tmpdir=" + dir.toAbsolutePath();
+  }
+
+  static void deleteTree(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(HelmWorkerPool::deleteQuietly);
     } catch (IOException | java.io.UncheckedIOException e) {
