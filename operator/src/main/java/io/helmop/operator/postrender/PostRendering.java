@@ -26,6 +26,8 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Post-rendering without a post-renderer hook in helm-java: the chart is rendered as the cluster would render it
@@ -39,6 +41,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * install. Only releases that ask for post-rendering take this path.
  */
 public class PostRendering {
+  private static final Logger LOG = LoggerFactory.getLogger(PostRendering.class);
   static final String TEMPLATE = "zz-helmop-post-rendered.yaml";
   // every string quoted: Helm reads YAML 1.1, where an unquoted 0x1F, on or 1e3 would change type
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -75,6 +78,7 @@ public class PostRendering {
     if (!PostRenderers.requested(release.getSpec())) {
       return new Prepared(desired, null);
     }
+    long started = System.nanoTime();
     ReleaseRequest request = desired.request();
     RenderedRelease rendered;
     try {
@@ -109,6 +113,8 @@ public class PostRendering {
       ReleaseRequest derived = new ReleaseRequest(request.releaseName(), request.namespace(), archive,
           request.values(), request.atomic(), request.waitReady(), request.timeout(), request.createNamespace(),
           request.cleanupOnFail(), request.skipCrds(), request.replaceCrds());
+      LOG.info("Post-rendered {} objects of chart {} for release {} in {} ms", objects.size(),
+          desired.chart().nameAndVersion(), request.releaseName(), (System.nanoTime() - started) / 1_000_000);
       return new Prepared(new DesiredRelease(desired.chart(), derived, desired.digest(), desired.valueSources()),
           folder);
     } catch (IOException | UncheckedIOException e) {
