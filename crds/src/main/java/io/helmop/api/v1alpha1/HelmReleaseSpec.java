@@ -85,6 +85,15 @@ public class HelmReleaseSpec {
   @Default("false")
   private Boolean suspend = false;
 
+  @JsonPropertyDescription("Post-renderers applied in order to what the chart renders (hooks included), before "
+      + "Helm installs or upgrades: Kustomize patches and image overrides. Helm's release record, `helm get "
+      + "manifest` and drift detection all see the post-rendered objects.")
+  private List<PostRenderer> postRenderers;
+
+  @JsonPropertyDescription("Labels and annotations put on every object the release makes, after the "
+      + "post-renderers.")
+  private CommonMetadata commonMetadata;
+
   public ChartSpec getChart() { return chart; }
   public void setChart(ChartSpec chart) { this.chart = chart; }
   public String getReleaseName() { return releaseName; }
@@ -115,4 +124,8 @@ public class HelmReleaseSpec {
   public void setMaxHistory(Integer maxHistory) { this.maxHistory = maxHistory; }
   public Boolean getSuspend() { return suspend; }
   public void setSuspend(Boolean suspend) { this.suspend = suspend; }
+  public List<PostRenderer> getPostRenderers() { return postRenderers; }
+  public void setPostRenderers(List<PostRenderer> postRenderers) { this.postRenderers = postRenderers; }
+  public CommonMetadata getCommonMetadata() { return commonMetadata; }
+  public void setCommonMetadata(CommonMetadata commonMetadata) { this.commonMetadata = commonMetadata; }
 }

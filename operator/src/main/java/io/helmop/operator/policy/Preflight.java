@@ -144,7 +144,13 @@ public class Preflight {
     return new PolicyReport(settings, chart, PolicyRules.evaluate(input, settings.exclude()));
   }
 
-  private static ReconcileFailure renderFailure(DesiredRelease desired, HelmException e) {
+  /** The cluster's Kubernetes version charts are rendered for (null: Helm's default). */
+  public String kubeVersion() {
+    return kubeVersion.get();
+  }
+
+  /** Why a chart that does not render cannot be released, as the preflight says it. */
+  public static ReconcileFailure renderFailure(DesiredRelease desired, HelmException e) {
     if (e instanceof RenderLimitException limit) {
       return renderLimit(desired, limit);
     }

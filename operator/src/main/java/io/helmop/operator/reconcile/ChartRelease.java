@@ -4,6 +4,7 @@ import io.helmop.api.v1alpha1.HelmReleaseStatus;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.policy.PolicyReport;
 import io.helmop.operator.policy.Preflight;
+import io.helmop.operator.postrender.PostRendering;
 import io.helmop.operator.release.DesiredRelease;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.Releaser;
@@ -47,9 +48,11 @@ final class ChartRelease implements Action {
   private final Remediation remediation;
   private final StatusFactory statuses;
   private final CheckDrift checkDrift;
+  private final PostRendering postRendering;
 
   ChartRelease(Plan plan, ReleaseGate gate, Preflight preflight, Releaser releaser, Remediation remediation,
-      StatusFactory statuses, CheckDrift checkDrift) {
+      StatusFactory statuses, CheckDrift checkDrift, PostRendering postRendering) {
+    this.postRendering = postRendering;
     this.plan = plan;
     this.gate = gate;
     this.preflight = preflight;
@@ -65,9 +68,10 @@ final class ChartRelease implements Action {
     if (blocked.isPresent()) {
       return blocked.get();
     }
-    DesiredRelease desired = r.desired();
     List<ReleaseRecord> history = r.history();
-    try {
+    // spec.postRenderers: Helm gets a derived chart, removed once Helm is done with it
+    try (PostRendering.Prepared prepared = postRendering.prepare(r.release(), r.desired())) {
+      DesiredRelease desired = prepared.desired();
       // before "Progressing": a release that fails its preflight is never touched, and costs one write
       Preflight.Result checked = preflight.check(r.release(), desired);
       if (!checked.passed()) {

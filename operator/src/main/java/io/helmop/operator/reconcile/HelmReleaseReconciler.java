@@ -13,6 +13,7 @@ import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.drift.SelfHeal;
 import io.helmop.operator.metrics.HelmopMetrics;
 import io.helmop.operator.policy.Preflight;
+import io.helmop.operator.postrender.PostRendering;
 import io.helmop.operator.release.HelmEngine;
 import io.helmop.operator.release.Planner;
 import io.helmop.operator.release.ReleaseRecords;
@@ -137,6 +138,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     Remediation remediation = new Remediation(clock, instance);
     Releaser releaser = new Releaser(helm, records, drift);
     ReleaseGate gate = new ReleaseGate(settleWindow);
+    PostRendering postRendering = new PostRendering(helm, preflight::kubeVersion, workDir.resolve("post-rendered"));
     this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);
     this.suspend = new Suspend(statuses);
     this.resetRetries = new ResetRetries(statuses);
@@ -147,13 +149,13 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.keepRolledBack = new KeepRolledBack(statuses, checkDrift);
     this.stallOnRetries = new StallOnRetries();
     this.install = new ChartRelease(ChartRelease.INSTALL, gate, preflight, releaser, remediation, statuses,
-        checkDrift);
+        checkDrift, postRendering);
     this.adopt = new Adopt(limits.adoptReleases(), new ChartRelease(ChartRelease.ADOPT, gate, preflight, releaser,
-        remediation, statuses, checkDrift), drift::releaseLabelOn, records);
+        remediation, statuses, checkDrift, postRendering), drift::releaseLabelOn, records);
     this.claim = new ClaimRelease(records);
     this.leaveToOwner = new LeaveToOwner();
     this.upgrade = new ChartRelease(ChartRelease.UPGRADE, gate, preflight, releaser, remediation, statuses,
-        checkDrift);
+        checkDrift, postRendering);
     this.uninstall = new Uninstall(helm, records);
   }
 

@@ -29,16 +29,32 @@ public record DesiredRelease(ResolvedChart chart, ReleaseRequest request, String
 
   /** @param valueSources where the values came from, for the preflight's checks (not part of the digest) */
   public static DesiredRelease of(ResolvedChart chart, ReleaseRequest request, List<ValuesSource> valueSources) {
-    return new DesiredRelease(chart, request, digest(chart.digest(), request), valueSources);
+    return of(chart, request, valueSources, null);
+  }
+
+  /**
+   * @param postRendering spec.postRenderers and spec.commonMetadata as canonical JSON; null when the spec has
+   *     none, which leaves the digest of such releases as it always was
+   */
+  public static DesiredRelease of(ResolvedChart chart, ReleaseRequest request, List<ValuesSource> valueSources,
+      String postRendering) {
+    return new DesiredRelease(chart, request, digest(chart.digest(), request, postRendering), valueSources);
   }
 
   static String digest(String chartDigest, ReleaseRequest request) {
+    return digest(chartDigest, request, null);
+  }
+
+  static String digest(String chartDigest, ReleaseRequest request, String postRendering) {
     try {
       MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
       update(sha256, "chart", chartDigest);
       update(sha256, "release", request.releaseName());
       update(sha256, "namespace", request.namespace());
       update(sha256, "values", CANONICAL_JSON.writeValueAsString(request.values()));
+      if (postRendering != null) {
+        update(sha256, "postRendering", postRendering);
+      }
       return "sha256:" + HexFormat.of().formatHex(sha256.digest());
     } catch (NoSuchAlgorithmException | JsonProcessingException e) {
       throw new IllegalStateException("cannot compute the release digest", e);

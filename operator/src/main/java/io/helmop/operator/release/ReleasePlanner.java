@@ -74,7 +74,8 @@ public class ReleasePlanner implements Planner {
         !Boolean.FALSE.equals(upgrade.getCleanupOnFail()),
         install.getCrds() == CrdPolicy.Skip,
         install.getCrds() == CrdPolicy.CreateReplace || upgrade.getCrds() == CrdPolicy.CreateReplace);
-    return DesiredRelease.of(chart, request, sources);
+    return DesiredRelease.of(chart, request, sources,
+        io.helmop.operator.postrender.PostRenderers.digestInput(spec));
   }
 
   /** Exactly one source: a Helm repository or OCI registry (repository + name) or a Git folder (git). */

@@ -68,6 +68,8 @@ public final class Reasons {
   public static final String VALUES_FROM_NOT_FOUND = "ValuesFromNotFound";
   public static final String RENDER_FAILED = "RenderFailed";
   public static final String RENDER_LIMIT_EXCEEDED = "RenderLimitExceeded";
+  /** spec.postRenderers cannot be applied: a patch selects nothing or does not apply, an image override is bad. */
+  public static final String POST_RENDER_FAILED = "PostRenderFailed";
 
   // the preflight before every install and upgrade
   public static final String VALUES_INVALID = "ValuesInvalid";
