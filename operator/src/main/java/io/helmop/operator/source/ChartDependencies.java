@@ -109,12 +109,14 @@ final class ChartDependencies {
         return files;
       }
       Map<String, String> locked = locked(files.get(lockFile));
+      // what the commit vendors, not what an earlier entry added (two aliases of one chart get one archive each)
+      Map<String, byte[]> committed = Map.copyOf(files);
       for (int i = 0; i < requirements.size(); i++) {
         Dependency dependency = new Dependency(requirements.get(i), i, declaredIn, folder, origin);
         if (dependency.name().isBlank()) {
           throw dependency.stalled("has no name: give the name of the chart to depend on");
         }
-        if (vendored(files, dependency.name())) {
+        if (vendored(committed, dependency.name())) {
           continue;
         }
         String version = locked.getOrDefault(dependency.name() + "\n" + dependency.repository(), dependency.version());
