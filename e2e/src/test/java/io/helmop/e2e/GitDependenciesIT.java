@@ -102,7 +102,7 @@ class GitDependenciesIT extends OperatorTest {
       // a version the repository does not have: Stalled, until a commit fixes it
       Files.writeString(chartYaml, original.replace("version: 1.x", "version: 9.9.9"));
       git.commitAndPush("orders-db 9.9.9", null);
-      String message = awaitMessage(ns, "available: 1.0.0, 1.1.0");
+      String message = awaitMessage(ns, "available: 1.1.0, 1.0.0");
       System.out.println("wrong version: " + message);
       assertThat(message).contains("dependencies[0] of charts/orders-service/Chart.yaml",
           "orders-db as postgresql 9.9.9 from " + repository.url());
