@@ -144,7 +144,7 @@ class GitDependenciesIT extends OperatorTest {
   @Test
   void aBareRepositoryWhoseHeadNamesAMissingBranchIsReadAtItsRef() throws Exception {
     try (GitServer git = new GitServer()) {
-      copy(cluster.repo().resolve("examples/charts/hello"), git.workTree().resolve("charts/hello"));
+      GitSourceIT.copy(cluster.repo().resolve("examples/charts/hello"), git.workTree().resolve("charts/hello"));
       git.commitAndPush("hello chart", null);
       git.pointHeadAt("trunk"); // `git init --bare` where the default branch is not main, then main pushed
       String ns = namespace("gitdeps-head");
@@ -158,8 +158,8 @@ class GitDependenciesIT extends OperatorTest {
   static Path commitOrdersService(GitServer git) throws Exception {
     Path fixtures = cluster.repo().resolve("e2e/src/test/charts");
     Path chart = git.workTree().resolve("charts/orders-service");
-    copy(fixtures.resolve("orders-service"), chart);
-    copy(fixtures.resolve("naming"), git.workTree().resolve("libs/naming"));
+    GitSourceIT.copy(fixtures.resolve("orders-service"), chart);
+    GitSourceIT.copy(fixtures.resolve("naming"), git.workTree().resolve("libs/naming"));
     Path chartYaml = chart.resolve("Chart.yaml");
     Files.writeString(chartYaml, Files.readString(chartYaml).replace("HTTP_REPOSITORY", repository.url())
         .replace("OCI_REPOSITORY", registry.url()));
@@ -200,18 +200,5 @@ class GitDependenciesIT extends OperatorTest {
   static int helmRevisions(String ns) throws Exception {
     return new ObjectMapper().readTree(cluster.helm("history", "orders", "-n", ns, "-o", "json").orFail().output())
         .size();
-  }
-
-  static void copy(Path from, Path to) throws Exception {
-    try (var files = Files.walk(from)) {
-      for (Path source : files.toList()) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
   }
 }

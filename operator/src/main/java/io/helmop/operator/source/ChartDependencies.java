@@ -158,10 +158,13 @@ final class ChartDependencies {
           + "version (1.4.2) or a range (1.4.x, ~1.4, >=1.2 <2.0)");
     }
     ResolvedChart chart;
+    RepositoryCredentials credentials = origin.credentialsFor(repo);
     try {
-      chart = fetcher.fetch(spec, origin.interval(), origin.credentialsFor(repo));
+      chart = fetcher.fetch(spec, origin.interval(), credentials);
     } catch (ReconcileFailure failure) {
-      throw dependency.failed(failure);
+      boolean withheld = credentials != origin.credentials() && origin.credentials().secret() != null;
+      throw dependency.failed(failure, withheld ? " The Secret of spec.chart.secretRef goes only to the host of "
+          + "the Git repository, not to this dependency's." : "");
     }
     return Map.of("charts/" + chart.nameAndVersion() + ".tgz", Files.readAllBytes(chart.archive()));
   }
@@ -321,12 +324,13 @@ final class ChartDependencies {
      * The fetcher's failure, said of the dependency: its words name the fields of spec.chart, which here are
      * the dependency's name, version and repository in Chart.yaml.
      */
-    ReconcileFailure failed(ReconcileFailure failure) {
+    ReconcileFailure failed(ReconcileFailure failure, String note) {
       String cause = String.valueOf(failure.getMessage())
           .replace("spec.chart.version", "its version").replace(" (spec.chart.name)", "")
           .replace("spec.chart.name", "its name").replace(" (spec.chart.repository)", "")
           .replace("spec.chart.repository", "its repository");
-      String message = "Chart dependency " + describe() + " cannot be fetched (" + failure.reason() + "): " + cause;
+      String message = "Chart dependency " + describe() + " cannot be fetched (" + failure.reason() + "): " + cause
+          + (Reasons.REPOSITORY_AUTH_FAILED.equals(failure.reason()) ? note : "");
       return failure.kind() == ReconcileFailure.Kind.RETRY
           ? ReconcileFailure.retryable(Reasons.CHART_DEPENDENCY_FAILED, message, failure)
           : ReconcileFailure.stalled(Reasons.CHART_DEPENDENCY_FAILED, message);

@@ -45,6 +45,14 @@ class GitDependenciesTest {
   void serve() throws Exception {
     charts = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     charts.createContext("/", exchange -> {
+      String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(("reader:" + PASSWORD)
+          .getBytes(StandardCharsets.UTF_8));
+      if (exchange.getRequestURI().getPath().startsWith("/private/")
+          && !expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        exchange.sendResponseHeaders(401, -1);
+        exchange.close();
+        return;
+      }
       byte[] body = served.get(exchange.getRequestURI().getPath());
       exchange.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
       if (body != null) {
@@ -55,7 +63,8 @@ class GitDependenciesTest {
       exchange.close();
     });
     charts.start();
-    publish("postgresql", "1.0.0", "1.1.0");
+    publish("", "postgresql", "1.0.0", "1.1.0");
+    publish("/private", "postgresql", "1.0.0");
 
     work = dir.resolve("work");
     write("charts/payment-service/Chart.yaml", """
@@ -141,6 +150,24 @@ class GitDependenciesTest {
     git(work, "push", "-q", dir.resolve("repos/charts.git").toString(), "main");
     ResolvedChart third = git.resolve(source("charts/payment-service"), Duration.ZERO, credentials());
     assertThat(third.digest()).as("a file:// dependency is part of the chart").isNotEqualTo(first.digest());
+  }
+
+  @Test
+  void theSecretGoesToADependencyOnlyOnTheGitRepositorysHost() throws Exception {
+    Files.delete(work.resolve("charts/payment-service/Chart.lock"));
+    rewriteDependency("postgresql", "1.x", repositoryUrl() + "private");
+    ResolvedChart chart = gitSource().resolve(source("charts/payment-service"), Duration.ofMinutes(10),
+        credentials());
+    assertThat(entries(chart.archive())).containsKey("payment-service/charts/postgresql-1.0.0.tgz");
+
+    var secret = credentials();
+    var origin = new ChartDependencies.Origin("git@git.example.com:team/charts.git", "main", "abc", Duration.ZERO,
+        secret);
+    assertThat(origin.credentialsFor("https://GIT.example.com/charts")).isSameAs(secret);
+    assertThat(origin.credentialsFor("oci://git.example.com/charts")).isSameAs(secret);
+    assertThat(origin.credentialsFor("https://charts.example.org")).isSameAs(RepositoryCredentials.NONE);
+    assertThat(origin.credentialsFor("https://git.example.com.evil.example/charts"))
+        .isSameAs(RepositoryCredentials.NONE);
   }
 
   @Test
@@ -243,16 +270,16 @@ class GitDependenciesTest {
     return "http://127.0.0.1:" + charts.getAddress().getPort() + "/";
   }
 
-  void publish(String name, String... versions) throws IOException {
+  void publish(String prefix, String name, String... versions) throws IOException {
     StringBuilder index = new StringBuilder("apiVersion: v1\nentries:\n  " + name + ":\n");
     for (String version : versions) {
       byte[] archive = GitChartSource.archive(name, Map.of("Chart.yaml",
           ("apiVersion: v2\nname: " + name + "\nversion: " + version + "\n").getBytes(StandardCharsets.UTF_8)));
-      served.put("/charts/" + name + "-" + version + ".tgz", archive);
+      served.put(prefix + "/charts/" + name + "-" + version + ".tgz", archive);
       index.append("  - name: ").append(name).append("\n    version: ").append(version)
           .append("\n    urls: [charts/").append(name).append('-').append(version).append(".tgz]\n");
     }
-    served.put("/index.yaml", index.toString().getBytes(StandardCharsets.UTF_8));
+    served.put(prefix + "/index.yaml", index.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   void write(String path, String content) throws IOException {
