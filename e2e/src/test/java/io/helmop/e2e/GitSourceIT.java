@@ -84,7 +84,8 @@ class GitSourceIT extends OperatorTest {
     }
   }
 
-  private static void copy(Path from, Path to) throws Exception {
+  /** Copies a folder, as a team copies a chart into its repository. */
+  static void copy(Path from, Path to) throws Exception {
     try (var files = Files.walk(from)) {
       for (Path source : files.toList()) {
         Path target = to.resolve(from.relativize(source).toString());

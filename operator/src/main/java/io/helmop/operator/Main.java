@@ -143,7 +143,8 @@ public final class Main implements Callable<Integer> {
     var sourceFetches = new SourceFetches(sources.fetches(), sourceLimits);
     var charts = new HelmRepositoryClient(chartCache, clock, sourceLimits);
     var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
-    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits);
+    var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits, charts,
+        ociCharts);
     var references = new ReferenceWatcher(releaseClient);
     var statuses = new StatusFactory(clock, instance, redaction);
     var events = new EventRecorder(client, clock, config.instanceName(), redaction);

@@ -59,6 +59,14 @@ public final class GitServer implements AutoCloseable {
     return git(work, "rev-parse", "HEAD").lastLine();
   }
 
+  /**
+   * Points the served repository's HEAD at a branch, which need not exist: `git init --bare` on a server whose
+   * default branch is not the one the team pushes leaves HEAD dangling this way.
+   */
+  public void pointHeadAt(String branch) {
+    git(root.resolve("charts.git"), "symbolic-ref", "HEAD", "refs/heads/" + branch);
+  }
+
   private static Command.Result git(Path dir, String... args) {
     String[] argv = new String[args.length + 1];
     argv[0] = "git";

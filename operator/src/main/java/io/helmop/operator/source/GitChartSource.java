@@ -16,7 +16,9 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,7 @@ import org.apache.sshd.common.SshException;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -36,7 +39,7 @@ import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.util.FileUtils;
+import org.eclipse.jgit.treewalk.filter.PathFilter;
 
 /**
  * Charts kept in a folder of a Git repository (the seed's charts/payment-service layout), read with JGit.
@@ -56,16 +59,26 @@ public class GitChartSource {
   private final Clock clock;
   private final SourceLimits limits;
   private final Map<String, Instant> fetchedAt = new ConcurrentHashMap<>();
+  private final ChartDependencies dependencies;
 
   public GitChartSource(Path mirrors, ChartCache cache, Clock clock) {
     this(mirrors, cache, clock, SourceLimits.DEFAULTS);
   }
 
+  /** Dependencies from Helm repositories and OCI registries go through fetchers of their own. */
   public GitChartSource(Path mirrors, ChartCache cache, Clock clock, SourceLimits limits) {
+    this(mirrors, cache, clock, limits, new HelmRepositoryClient(cache, clock, limits),
+        new OciRegistryClient(cache, clock, limits));
+  }
+
+  /** Dependencies share the operator's fetchers, and so their cached indexes and tag lists. */
+  public GitChartSource(Path mirrors, ChartCache cache, Clock clock, SourceLimits limits,
+      HelmRepositoryClient repositories, OciRegistryClient registries) {
     this.mirrors = mirrors;
     this.cache = cache;
     this.clock = clock;
     this.limits = limits;
+    this.dependencies = new ChartDependencies(repositories::resolve, registries::resolve);
   }
 
   public ResolvedChart resolve(GitSource source, Duration refreshInterval, RepositoryCredentials credentials)
@@ -77,10 +90,12 @@ public class GitChartSource {
     String mirrorKey = url + " with " + credentials;
     synchronized (mirrorKey.intern()) {
       try (GitSsh ssh = GitSsh.isSsh(url) ? GitSsh.open(url, credentials, mirrors.resolve("ssh-home")) : null;
-          Git git = mirror(url, mirrorKey, credentials, ssh, refreshInterval);
+          Git git = mirror(url, mirrorKey, ref, credentials, ssh, refreshInterval);
           RevWalk walk = new RevWalk(git.getRepository())) {
         RevCommit commit = walk.parseCommit(commitOf(git.getRepository(), url, ref));
-        Map<String, byte[]> files = chartFiles(git.getRepository(), commit, folder, limits);
+        var origin = new ChartDependencies.Origin(url, ref, commit.abbreviate(8).name(), refreshInterval, credentials);
+        Map<String, byte[]> files = dependencies.chart(new Bounded(git.getRepository(), commit, limits), folder,
+            origin);
         byte[] chartYaml = files.get("Chart.yaml");
         if (chartYaml == null) {
           throw ReconcileFailure.stalled(Reasons.CHART_NOT_FOUND, "spec.chart.git.path \"" + source.getPath() + "\" at "
@@ -109,40 +124,61 @@ public class GitChartSource {
     }
   }
 
-  /** A bare mirror of the repository, fetched when older than the interval. */
-  private Git mirror(String url, String mirrorKey, RepositoryCredentials credentials, GitSsh ssh,
+  /**
+   * A bare mirror of the repository holding just the ref asked for, fetched when older than the interval. The
+   * server's list of refs is read first, and only the one ref is fetched: the remote HEAD is never looked at (a
+   * bare repository whose HEAD names a branch nobody pushed still works), and a repository with thousands of
+   * branches costs their names, not their commits.
+   */
+  private Git mirror(String url, String mirrorKey, String ref, RepositoryCredentials credentials, GitSsh ssh,
       Duration refreshInterval) throws IOException, GitAPIException, ReconcileFailure {
     Path dir = mirrors.resolve(sha256(mirrorKey));
     CredentialsProvider login = credentials.hasBasicAuth() && ssh == null
         ? new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password()) : null;
     TransportConfigCallback transport = ssh != null ? ssh
         : credentials.hasTlsMaterial() ? GitTls.of(credentials) : null;
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(mirrors);
-      try {
-        Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setBare(true).setMirror(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds()).call();
-        fetchedAt.put(mirrorKey, clock.instant());
+    Files.createDirectories(mirrors);
+    Git git = Files.isDirectory(dir) ? Git.open(dir.toFile())
+        : Git.init().setBare(true).setInitialBranch("main").setDirectory(dir.toFile()).call();
+    String fetchKey = mirrorKey + "\n" + ref;
+    Instant last = fetchedAt.get(fetchKey);
+    if (last != null && Duration.between(last, clock.instant()).compareTo(refreshInterval) < 0) {
+      return git;
+    }
+    try {
+      if (ObjectId.isId(ref) && git.getRepository().getObjectDatabase().has(ObjectId.fromString(ref))) {
+        fetchedAt.put(fetchKey, clock.instant()); // a commit never moves
         return git;
-      } catch (GitAPIException | RuntimeException e) {
-        FileUtils.delete(dir.toFile(), FileUtils.RECURSIVE | FileUtils.IGNORE_ERRORS); // clone again next time
-        throwIfHostKeyRefused(ssh, url, credentials, e);
-        throw e;
       }
-    }
-    Git git = Git.open(dir.toFile());
-    Instant last = fetchedAt.get(mirrorKey);
-    if (last == null || Duration.between(last, clock.instant()).compareTo(refreshInterval) >= 0) {
-      try {
-        git.fetch().setRefSpecs(new RefSpec("+refs/*:refs/*")).setRemoveDeletedRefs(true)
-            .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds()).call();
-      } catch (GitAPIException | RuntimeException e) {
-        git.close();
-        throwIfHostKeyRefused(ssh, url, credentials, e);
-        throw e;
+      Map<String, org.eclipse.jgit.lib.Ref> advertised = Git.lsRemoteRepository().setRemote(url)
+          .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds())
+          .callAsMap();
+      List<RefSpec> wanted = new ArrayList<>();
+      for (String candidate : List.of("refs/heads/" + ref, "refs/tags/" + ref, ref)) {
+        if (candidate.startsWith("refs/") && advertised.containsKey(candidate)) {
+          wanted.add(new RefSpec("+" + candidate + ":" + candidate));
+          break;
+        }
       }
-      fetchedAt.put(mirrorKey, clock.instant());
+      if (wanted.isEmpty() && ObjectId.isId(ref)) {
+        // a commit: most servers fetch only what a ref points to, so fetch the branches and tags that may hold it
+        wanted.add(new RefSpec("+refs/heads/*:refs/heads/*"));
+        wanted.add(new RefSpec("+refs/tags/*:refs/tags/*"));
+      }
+      if (wanted.isEmpty()) {
+        throw refNotFound(url, ref);
+      }
+      git.fetch().setRemote(url).setRefSpecs(wanted).setTagOpt(org.eclipse.jgit.transport.TagOpt.NO_TAGS)
+          .setCredentialsProvider(login).setTransportConfigCallback(transport).setTimeout(timeoutSeconds()).call();
+    } catch (GitAPIException | RuntimeException | ReconcileFailure e) {
+      git.close();
+      if (e instanceof ReconcileFailure failure) {
+        throw failure;
+      }
+      throwIfHostKeyRefused(ssh, url, credentials, (Exception) e);
+      throw e;
     }
+    fetchedAt.put(fetchKey, clock.instant());
     return git;
   }
 
@@ -212,25 +248,50 @@ public class GitChartSource {
     if (ObjectId.isId(ref) && repository.getObjectDatabase().has(ObjectId.fromString(ref))) {
       return ObjectId.fromString(ref);
     }
-    throw ReconcileFailure.stalled(Reasons.GIT_REF_NOT_FOUND, "spec.chart.git.ref \"" + ref + "\" is not a branch, tag "
-        + "or commit of " + url + ": fix the ref or push it.");
+    throw refNotFound(url, ref);
   }
 
-  /** The files under the chart folder at that commit, by path relative to the folder. */
-  private static Map<String, byte[]> chartFiles(Repository repository, RevCommit commit, String folder,
-      SourceLimits limits) throws IOException {
-    Map<String, byte[]> files = new TreeMap<>();
-    long total = 0;
-    try (TreeWalk walk = new TreeWalk(repository)) {
-      walk.addTree(commit.getTree());
-      walk.setRecursive(true);
-      String prefix = folder.isEmpty() ? "" : folder + "/";
-      while (walk.next()) {
-        String path = walk.getPathString();
-        if (path.startsWith(prefix)) {
+  private static ReconcileFailure refNotFound(String url, String ref) {
+    return ReconcileFailure.stalled(Reasons.GIT_REF_NOT_FOUND, "spec.chart.git.ref \"" + ref + "\" is not a branch, "
+        + "tag or commit of " + url + ": fix the ref or push it.");
+  }
+
+  /**
+   * The files of folders of one commit, by path relative to the folder. All folders read for one chart (its
+   * own and its file:// dependencies') count against one bound. A submodule is a commit of another repository,
+   * which is not fetched: it is left out, as it is from a checkout without --recurse-submodules.
+   */
+  private static final class Bounded implements ChartDependencies.Folder {
+    private final Repository repository;
+    private final RevCommit commit;
+    private final SourceLimits limits;
+    private long total;
+    private int count;
+
+    Bounded(Repository repository, RevCommit commit, SourceLimits limits) {
+      this.repository = repository;
+      this.commit = commit;
+      this.limits = limits;
+    }
+
+    @Override
+    public Map<String, byte[]> files(String folder) throws IOException {
+      Map<String, byte[]> files = new TreeMap<>();
+      try (TreeWalk walk = new TreeWalk(repository)) {
+        walk.addTree(commit.getTree());
+        walk.setRecursive(true);
+        if (!folder.isEmpty()) {
+          walk.setFilter(PathFilter.create(folder));
+        }
+        String prefix = folder.isEmpty() ? "" : folder + "/";
+        while (walk.next()) {
+          String path = walk.getPathString();
+          if (!path.startsWith(prefix) || walk.getFileMode(0) == FileMode.GITLINK) {
+            continue;
+          }
           var object = repository.open(walk.getObjectId(0));
           total += object.getSize();
-          if (files.size() >= limits.maxFiles()) {
+          if (++count > limits.maxFiles()) {
             throw SourceLimitExceeded.tooManyFiles("the chart folder", limits);
           }
           if (total > limits.maxUnpackedBytes()) {
@@ -240,8 +301,8 @@ public class GitChartSource {
           files.put(path.substring(prefix.length()), object.getBytes());
         }
       }
+      return files;
     }
-    return files;
   }
 
   /** A .tgz with the chart folder named after the chart, as `helm package` lays it out. */

@@ -56,6 +56,8 @@ public final class Reasons {
   public static final String CHART_DOWNLOAD_FAILED = "ChartDownloadFailed";
   public static final String CHART_DIGEST_MISMATCH = "ChartDigestMismatch";
   public static final String CHART_INVALID = "ChartInvalid";
+  /** A dependency in Chart.yaml of a Git chart that cannot be had: the message names dependencies[i]. */
+  public static final String CHART_DEPENDENCY_FAILED = "ChartDependencyFailed";
   public static final String GIT_UNAVAILABLE = "GitUnavailable";
   public static final String SOURCE_FETCHING = "SourceFetching";
   public static final String SOURCE_TIMEOUT = "SourceTimeout";
