@@ -178,49 +178,68 @@ public class DriftCheck implements ObjectRestorer {
   }
 
   /**
-   * What Helm's rollback would do after an upgrade stopped half-way, without a Helm call and without backoff
-   * (this is helmop undoing its own change, not a fight): the objects of the last good revision are corrected
-   * like drift (ignore rules still hold) and the objects only the stopped revision created are deleted. The
-   * next upgrade then starts from what Helm believes the cluster holds.
+   * What Helm's rollback would do after an upgrade failed or stopped half-way, without a Helm call and without
+   * backoff (this is helmop undoing Helm's change, not a fight): the objects of the last good revision are
+   * corrected like drift (ignore rules still hold) and the objects only the undone revisions created are deleted.
+   * The next upgrade then starts from what Helm believes the cluster holds.
    */
   @Override
-  public List<String> restore(HelmRelease release, ReleaseRecord target, ReleaseRecord abandoned) {
+  public List<String> restore(HelmRelease release, ReleaseRecord target, List<ReleaseRecord> undone) {
     IgnoreRules ignore;
     try {
-      ignore = ignoreRules(release).everyWriter(); // what Helm's stopped operation changed is Helm's, not a person's
+      ignore = ignoreRules(release).everyWriter(); // what Helm's failed operation changed is Helm's, not a person's
     } catch (ReconcileFailure invalid) {
       ignore = IgnoreRules.none(); // reported by the reconcile; restoring everything is the safe side
     }
     List<String> problems = new ArrayList<>();
     List<ObjectNode> targetObjects = ManifestObjects.parse(target.manifest());
-    for (ObjectCheck check : detector.check(targetObjects, target.namespace(), ReleaseLabel.valueOf(release),
-        ignore)) {
-      try {
-        if (check.drifted()) {
-          corrector.correct(check);
-          LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
-        }
-      } catch (KubernetesClientException e) {
-        problems.add(check.ref() + ": " + serverMessage(e));
-      } catch (DriftCorrector.ObjectChangedException e) {
-        problems.add(e.getMessage());
-      }
+    String label = ReleaseLabel.valueOf(release);
+    for (ObjectNode object : targetObjects) {
+      restoreObject(object, target, label, ignore).ifPresent(problems::add);
     }
     // every object of the target counts as kept, also those the check skips (opted out of drift detection)
     Set<ObjectRef> kept = refs(targetObjects, target.namespace()).keySet();
-    refs(ManifestObjects.parse(abandoned.manifest()), abandoned.namespace()).forEach((ref, resource) -> {
+    Map<ObjectRef, ResourceDefinitionContext> created = new LinkedHashMap<>();
+    undone.forEach(revision -> created.putAll(refs(ManifestObjects.parse(revision.manifest()), revision.namespace())));
+    created.forEach((ref, resource) -> {
       if (kept.contains(ref)) {
         return;
       }
       try {
         if (!Objects.handle(client, resource, ref).delete().isEmpty()) {
-          LOG.info("Deleted {}: revision {} created it and was stopped", ref, abandoned.revision());
+          LOG.info("Deleted {}: a revision after {} created it and did not succeed", ref, target.revision());
         }
       } catch (KubernetesClientException e) {
         problems.add(ref + ": " + serverMessage(e));
       }
     });
     return problems;
+  }
+
+  /**
+   * One object of the target put back; a correction whose guard meets a newer write compares it again (a few
+   * times), as drift corrections do. Returns what went wrong, with the API server's message.
+   */
+  private Optional<String> restoreObject(ObjectNode object, ReleaseRecord target, String label, IgnoreRules ignore) {
+    String problem = null;
+    for (int attempt = 1; attempt <= MAX_RACES; attempt++) {
+      try {
+        List<ObjectCheck> checks = detector.check(List.of(object), target.namespace(), label, ignore);
+        if (checks.isEmpty() || !checks.get(0).drifted()) {
+          return Optional.empty();
+        }
+        ObjectCheck check = checks.get(0);
+        corrector.correct(check);
+        LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
+        return Optional.empty();
+      } catch (KubernetesClientException e) {
+        return Optional.of(object.path("kind").asText() + " " + object.path("metadata").path("name").asText()
+            + ": " + serverMessage(e));
+      } catch (DriftCorrector.ObjectChangedException e) {
+        problem = e.getMessage();
+      }
+    }
+    return Optional.of(problem);
   }
 
   /** The manifest's objects of kinds the API server serves, by reference. */
