@@ -194,8 +194,13 @@ public class DriftCheck implements ObjectRestorer {
     List<String> problems = new ArrayList<>();
     List<ObjectNode> targetObjects = ManifestObjects.parse(target.manifest());
     String label = ReleaseLabel.valueOf(release);
+    List<ObjectNode> undoneObjects = undone.stream()
+        .flatMap(revision -> ManifestObjects.parse(revision.manifest()).stream()).toList();
     for (ObjectNode object : targetObjects) {
-      restoreObject(object, target, label, ignore).ifPresent(problems::add);
+      Set<String> leftovers = new java.util.TreeSet<>();
+      undoneObjects.stream().filter(other -> sameObject(object, other))
+          .forEach(other -> leftovers.addAll(DriftComparator.leftovers(object, other)));
+      restoreObject(object, target, label, ignore, leftovers).ifPresent(problems::add);
     }
     // every object of the target counts as kept, also those the check skips (opted out of drift detection)
     Set<ObjectRef> kept = refs(targetObjects, target.namespace()).keySet();
@@ -220,26 +225,38 @@ public class DriftCheck implements ObjectRestorer {
    * One object of the target put back; a correction whose guard meets a newer write compares it again (a few
    * times), as drift corrections do. Returns what went wrong, with the API server's message.
    */
-  private Optional<String> restoreObject(ObjectNode object, ReleaseRecord target, String label, IgnoreRules ignore) {
+  private Optional<String> restoreObject(ObjectNode object, ReleaseRecord target, String label, IgnoreRules ignore,
+      Set<String> leftovers) {
     String problem = null;
     for (int attempt = 1; attempt <= MAX_RACES; attempt++) {
       try {
-        List<ObjectCheck> checks = detector.check(List.of(object), target.namespace(), label, ignore);
-        if (checks.isEmpty() || !checks.get(0).drifted()) {
+        Optional<ObjectCheck> checked = detector.checkForRestore(object, target.namespace(), label, ignore,
+            leftovers);
+        if (checked.isEmpty() || !checked.get().drifted()) {
           return Optional.empty();
         }
-        ObjectCheck check = checks.get(0);
+        ObjectCheck check = checked.get();
         corrector.correct(check);
         LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
         return Optional.empty();
       } catch (KubernetesClientException e) {
-        return Optional.of(object.path("kind").asText() + " " + object.path("metadata").path("name").asText()
-            + ": " + serverMessage(e));
+        String ref = kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText())
+            .map(resource -> ObjectRef.of(object, resource, target.namespace()).toString())
+            .orElse(object.path("kind").asText() + " " + object.path("metadata").path("name").asText());
+        return Optional.of(ref + ": " + serverMessage(e));
       } catch (DriftCorrector.ObjectChangedException e) {
         problem = e.getMessage();
       }
     }
     return Optional.of(problem);
+  }
+
+  /** The same object in two revisions' manifests (the namespace as the chart wrote it, usually none). */
+  private static boolean sameObject(ObjectNode a, ObjectNode b) {
+    return a.path("apiVersion").asText().equals(b.path("apiVersion").asText())
+        && a.path("kind").asText().equals(b.path("kind").asText())
+        && a.path("metadata").path("name").asText().equals(b.path("metadata").path("name").asText())
+        && a.path("metadata").path("namespace").asText().equals(b.path("metadata").path("namespace").asText());
   }
 
   /** The manifest's objects of kinds the API server serves, by reference. */
