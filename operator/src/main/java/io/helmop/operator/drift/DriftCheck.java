@@ -178,49 +178,85 @@ public class DriftCheck implements ObjectRestorer {
   }
 
   /**
-   * What Helm's rollback would do after an upgrade stopped half-way, without a Helm call and without backoff
-   * (this is helmop undoing its own change, not a fight): the objects of the last good revision are corrected
-   * like drift (ignore rules still hold) and the objects only the stopped revision created are deleted. The
-   * next upgrade then starts from what Helm believes the cluster holds.
+   * What Helm's rollback would do after an upgrade failed or stopped half-way, without a Helm call and without
+   * backoff (this is helmop undoing Helm's change, not a fight): the objects of the last good revision are
+   * corrected like drift (ignore rules still hold) and the objects only the undone revisions created are deleted.
+   * The next upgrade then starts from what Helm believes the cluster holds.
    */
   @Override
-  public List<String> restore(HelmRelease release, ReleaseRecord target, ReleaseRecord abandoned) {
+  public List<String> restore(HelmRelease release, ReleaseRecord target, List<ReleaseRecord> undone) {
     IgnoreRules ignore;
     try {
-      ignore = ignoreRules(release).everyWriter(); // what Helm's stopped operation changed is Helm's, not a person's
+      ignore = ignoreRules(release).everyWriter(); // what Helm's failed operation changed is Helm's, not a person's
     } catch (ReconcileFailure invalid) {
       ignore = IgnoreRules.none(); // reported by the reconcile; restoring everything is the safe side
     }
     List<String> problems = new ArrayList<>();
     List<ObjectNode> targetObjects = ManifestObjects.parse(target.manifest());
-    for (ObjectCheck check : detector.check(targetObjects, target.namespace(), ReleaseLabel.valueOf(release),
-        ignore)) {
-      try {
-        if (check.drifted()) {
-          corrector.correct(check);
-          LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
-        }
-      } catch (KubernetesClientException e) {
-        problems.add(check.ref() + ": " + serverMessage(e));
-      } catch (DriftCorrector.ObjectChangedException e) {
-        problems.add(e.getMessage());
-      }
+    String label = ReleaseLabel.valueOf(release);
+    List<ObjectNode> undoneObjects = undone.stream()
+        .flatMap(revision -> ManifestObjects.parse(revision.manifest()).stream()).toList();
+    for (ObjectNode object : targetObjects) {
+      Set<String> leftovers = new java.util.TreeSet<>();
+      undoneObjects.stream().filter(other -> sameObject(object, other))
+          .forEach(other -> leftovers.addAll(DriftComparator.leftovers(object, other)));
+      restoreObject(object, target, label, ignore, leftovers).ifPresent(problems::add);
     }
     // every object of the target counts as kept, also those the check skips (opted out of drift detection)
     Set<ObjectRef> kept = refs(targetObjects, target.namespace()).keySet();
-    refs(ManifestObjects.parse(abandoned.manifest()), abandoned.namespace()).forEach((ref, resource) -> {
+    Map<ObjectRef, ResourceDefinitionContext> created = new LinkedHashMap<>();
+    undone.forEach(revision -> created.putAll(refs(ManifestObjects.parse(revision.manifest()), revision.namespace())));
+    created.forEach((ref, resource) -> {
       if (kept.contains(ref)) {
         return;
       }
       try {
         if (!Objects.handle(client, resource, ref).delete().isEmpty()) {
-          LOG.info("Deleted {}: revision {} created it and was stopped", ref, abandoned.revision());
+          LOG.info("Deleted {}: a revision after {} created it and did not succeed", ref, target.revision());
         }
       } catch (KubernetesClientException e) {
         problems.add(ref + ": " + serverMessage(e));
       }
     });
     return problems;
+  }
+
+  /**
+   * One object of the target put back; a correction whose guard meets a newer write compares it again (a few
+   * times), as drift corrections do. Returns what went wrong, with the API server's message.
+   */
+  private Optional<String> restoreObject(ObjectNode object, ReleaseRecord target, String label, IgnoreRules ignore,
+      Set<String> leftovers) {
+    String problem = null;
+    for (int attempt = 1; attempt <= MAX_RACES; attempt++) {
+      try {
+        Optional<ObjectCheck> checked = detector.checkForRestore(object, target.namespace(), label, ignore,
+            leftovers);
+        if (checked.isEmpty() || !checked.get().drifted()) {
+          return Optional.empty();
+        }
+        ObjectCheck check = checked.get();
+        corrector.correct(check);
+        LOG.info("Restored {} as revision {} has it: {}", check.ref(), target.revision(), check.paths());
+        return Optional.empty();
+      } catch (KubernetesClientException e) {
+        String ref = kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText())
+            .map(resource -> ObjectRef.of(object, resource, target.namespace()).toString())
+            .orElse(object.path("kind").asText() + " " + object.path("metadata").path("name").asText());
+        return Optional.of(ref + ": " + serverMessage(e));
+      } catch (DriftCorrector.ObjectChangedException e) {
+        problem = e.getMessage();
+      }
+    }
+    return Optional.of(problem);
+  }
+
+  /** The same object in two revisions' manifests (the namespace as the chart wrote it, usually none). */
+  private static boolean sameObject(ObjectNode a, ObjectNode b) {
+    return a.path("apiVersion").asText().equals(b.path("apiVersion").asText())
+        && a.path("kind").asText().equals(b.path("kind").asText())
+        && a.path("metadata").path("name").asText().equals(b.path("metadata").path("name").asText())
+        && a.path("metadata").path("namespace").asText().equals(b.path("metadata").path("namespace").asText());
   }
 
   /** The manifest's objects of kinds the API server serves, by reference. */

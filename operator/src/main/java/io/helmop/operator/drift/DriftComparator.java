@@ -55,6 +55,25 @@ final class DriftComparator {
     return List.copyOf(found);
   }
 
+  /**
+   * The fields {@code undone} (a failed revision's object) sets that {@code target} (the last deployed revision's
+   * same object) does not, each at the top-most member missing from the target: what Helm's rollback would take
+   * off, found without asking the server (which may refuse the dry run that finds fields added live). Only members
+   * of objects: a list element's position says nothing about which element it is.
+   */
+  static Set<String> leftovers(ObjectNode target, ObjectNode undone) {
+    Set<String> kept = pointers(target);
+    Set<String> result = new TreeSet<>();
+    for (String pointer : pointers(undone)) {
+      String parent = parent(pointer);
+      if (!pointer.isEmpty() && !kept.contains(pointer) && kept.contains(parent)
+          && undone.at(parent).isObject()) {
+        result.add(pointer);
+      }
+    }
+    return result;
+  }
+
   /** Sorted pointers, for messages and status. */
   static List<String> pointers(List<Difference> differences) {
     return List.copyOf(new TreeSet<>(differences.stream().map(Difference::pointer).toList()));

@@ -38,7 +38,8 @@ class DriftCorrector {
         handle.patch(PatchContext.of(PatchType.JSON), removals(check.liveResourceVersion(), added).toString());
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409 || e.getCode() == 422) { // the guard failed: someone wrote the object meanwhile
-          throw new ObjectChangedException(check.ref());
+          throw new ObjectChangedException(check.ref(), e.getStatus() != null && e.getStatus().getMessage() != null
+              ? e.getStatus().getMessage() : e.getMessage());
         }
         throw e;
       }
@@ -52,8 +53,10 @@ class DriftCorrector {
 
   /** The object changed between the comparison and the correction: compare it again rather than guess. */
   static final class ObjectChangedException extends RuntimeException {
-    ObjectChangedException(ObjectRef ref) {
-      super(ref + " changed after it was compared", null, false, false);
+    /** @param server the API server's answer: an admission policy's refusal looks the same as a failed guard */
+    ObjectChangedException(ObjectRef ref, String server) {
+      super(ref + " changed after it was compared, or the server refused the change (" + server + ")", null, false,
+          false);
     }
   }
 

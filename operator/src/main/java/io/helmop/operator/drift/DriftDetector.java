@@ -40,6 +40,17 @@ class DriftDetector {
     this.kinds = kinds;
   }
 
+  /**
+   * One object put back as a revision has it: also {@code leftovers} (fields a failed revision set that the
+   * revision does not) count as added live wherever the live object still has them. Empty when the kind is not
+   * served or the object opted out.
+   */
+  Optional<ObjectCheck> checkForRestore(ObjectNode object, String releaseNamespace, String label, IgnoreRules ignore,
+      Set<String> leftovers) {
+    return kinds.resolve(object.path("apiVersion").asText(), object.path("kind").asText())
+        .flatMap(resource -> check(object, resource, releaseNamespace, label, ignore, leftovers));
+  }
+
   /** Checks every object of the manifest; objects of unknown kinds and opted-out objects are left out. */
   List<ObjectCheck> check(List<ObjectNode> manifest, String releaseNamespace, String label, IgnoreRules ignore) {
     List<ObjectCheck> checks = new ArrayList<>();
@@ -51,7 +62,7 @@ class DriftDetector {
         LOG.debug("{} {} is not served by the API server; skipping its drift check", apiVersion, kind);
         continue;
       }
-      check(object, resource.get(), releaseNamespace, label, ignore).ifPresent(checks::add);
+      check(object, resource.get(), releaseNamespace, label, ignore, Set.of()).ifPresent(checks::add);
     }
     return checks;
   }
@@ -63,7 +74,7 @@ class DriftDetector {
   }
 
   private Optional<ObjectCheck> check(ObjectNode manifestObject, ResourceDefinitionContext resource,
-      String releaseNamespace, String label, IgnoreRules ignore) {
+      String releaseNamespace, String label, IgnoreRules ignore, Set<String> leftovers) {
     ObjectRef ref = ObjectRef.of(manifestObject, resource, releaseNamespace);
     ObjectNode desired = desired(manifestObject, ref.namespace(), label);
     List<String> ignored = ignore.pathsFor(ref);
@@ -90,8 +101,14 @@ class DriftDetector {
       }
     }
     JsonNode liveJson = Objects.json(client, live);
-    List<DriftComparator.Difference> found = withoutServerDefaults(resource, ref, liveJson,
-        DriftComparator.compare(manifestObject, expected, liveJson, ignored));
+    List<DriftComparator.Difference> found = new ArrayList<>(withoutServerDefaults(resource, ref, liveJson,
+        DriftComparator.compare(manifestObject, expected, liveJson, ignored)));
+    for (String pointer : leftovers) {
+      if (!liveJson.at(pointer).isMissingNode() && !DriftComparator.isIgnored(pointer, ignored)
+          && found.stream().noneMatch(d -> d.pointer().equals(pointer))) {
+        found.add(new DriftComparator.Difference(pointer, true));
+      }
+    }
     List<DriftComparator.Difference> differences = new ArrayList<>();
     List<String> othersFields = new ArrayList<>(ignored);
     for (DriftComparator.Difference difference : found) {

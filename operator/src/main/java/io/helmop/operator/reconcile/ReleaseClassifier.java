@@ -57,7 +57,13 @@ public final class ReleaseClassifier {
       return state(ReleaseState.UNMANAGED, "revision " + newest.get().revision() + " (" + newest.get().chart()
           + ", " + newest.get().status() + ") was installed by another client and no HelmRelease owns it");
     }
+    Optional<ReleaseRecord> lastDeployed = history.stream().filter(ReleaseRecord::isDeployed).findFirst();
+    Optional<ReleaseRecord> unrestored = newest.filter(record -> record.isFailed() && !record.isRestored())
+        .filter(record -> lastDeployed.isPresent());
     if (RollbackRequest.of(release).isPresent()) {
+      if (unrestored.isPresent()) { // the rollback's upgrade diffs against the last deployed revision too
+        return notRestored(unrestored.get(), lastDeployed.get(), "before the rollback asked for");
+      }
       return state(ReleaseState.ROLLBACK_REQUESTED, "annotation " + RollbackRequest.ANNOTATION + "="
           + RollbackRequest.of(release).get().value());
     }
@@ -68,13 +74,15 @@ public final class ReleaseClassifier {
     if (newest.isPresent() && newest.get().isPending()) {
       return pending(facts, newest.get());
     }
-    Optional<ReleaseRecord> lastDeployed = history.stream().filter(ReleaseRecord::isDeployed).findFirst();
-    if (newest.isPresent() && newest.get().isMarkedFailedByHelmop() && !newest.get().isRestored()
-        && lastDeployed.isPresent()) {
-      return state(ReleaseState.FAILED_NOT_RESTORED, "revision " + newest.get().revision() + " ("
-          + newest.get().description() + "); revision " + lastDeployed.get().revision() + " was the last deployed");
+    // what Helm's atomic rollback would have done: at once, whether or not another upgrade follows
+    if (unrestored.isPresent() && (unrestored.get().isMarkedFailedByHelmop() || facts.desired().request().atomic())) {
+      return notRestored(unrestored.get(), lastDeployed.get(), unrestored.get().isMarkedFailedByHelmop()
+          ? "helmop marked it failed" : "upgrades are atomic, and Helm's rollback did not put them back");
     }
     if (DayTwoRequests.forcePending(release).isPresent() && lastDeployed.isPresent()) {
+      if (unrestored.isPresent()) {
+        return notRestored(unrestored.get(), lastDeployed.get(), "before the forced upgrade");
+      }
       return state(ReleaseState.UPGRADE_FORCED, "annotation " + DayTwoRequests.FORCE + "="
           + DayTwoRequests.forcePending(release).get());
     }
@@ -95,7 +103,24 @@ public final class ReleaseClassifier {
     if (install) {
       return state(ReleaseState.NOT_INSTALLED, "Helm has no revision of release " + facts.desired().releaseName());
     }
+    if (unrestored.isPresent()) { // spec.upgrade.atomic=false: the failed revision stays until the next upgrade
+      return notRestored(unrestored.get(), lastDeployed.get(), "before the next upgrade");
+    }
     return state(ReleaseState.OUT_OF_SYNC, outOfSyncBecause(status, newest.get(), facts));
+  }
+
+  /**
+   * Helm's newest revision failed and the objects may still be as it left them (a nodeSelector no node matches, a
+   * scheduling gate). Helm's next upgrade diffs against the last deployed revision, so what the failed one set
+   * and the next one does not would stay, and that upgrade (and Helm's rollback of it) would fail the same way.
+   */
+  private static Classification notRestored(ReleaseRecord failed, ReleaseRecord lastDeployed, String when) {
+    String description = failed.description();
+    if (description.length() > 200) {
+      description = description.substring(0, 200) + "...";
+    }
+    return state(ReleaseState.FAILED_NOT_RESTORED, "revision " + failed.revision() + " is failed ("
+        + description + ") and revision " + lastDeployed.revision() + " was the last deployed; " + when);
   }
 
   /**
@@ -106,8 +131,7 @@ public final class ReleaseClassifier {
    */
   private static Classification pending(ReleaseFacts facts, ReleaseRecord pending) {
     LastAttempt attempt = facts.release().getStatus() == null ? null : facts.release().getStatus().getLastAttempt();
-    if (attempt != null && LastAttempt.RUNNING.equals(attempt.getResult())
-        && Integer.valueOf(pending.revision()).equals(attempt.getRevision())
+    if (attempt != null && LastAttempt.RUNNING.equals(attempt.getResult()) && startedBy(attempt, pending)
         && attempt.getOperatorInstance() != null && !facts.instance().equals(attempt.getOperatorInstance())) {
       return state(ReleaseState.PENDING_ABANDONED, "the helmop process that started it ("
           + attempt.getOperatorInstance() + ") is gone");
@@ -120,6 +144,15 @@ public final class ReleaseClassifier {
     }
     return state(ReleaseState.PENDING_LOCKED, "revision " + pending.revision() + " is " + pending.status()
         + " since " + since + "; it counts as abandoned at " + abandonedAt);
+  }
+
+  /**
+   * The attempt made the pending revision: its own, or the revision after it that Helm's atomic rollback of it
+   * writes (pending-rollback while the rollback waits).
+   */
+  private static boolean startedBy(LastAttempt attempt, ReleaseRecord pending) {
+    return attempt.getRevision() != null && (pending.revision() == attempt.getRevision()
+        || "pending-rollback".equals(pending.status()) && pending.revision() == attempt.getRevision() + 1);
   }
 
   /** When a pending revision that no helmop process started counts as abandoned. */

@@ -33,8 +33,9 @@ public enum ReleaseState {
   /** Helm's newest revision is pending and another client may still be at work on it: wait. */
   PENDING_LOCKED("pending, locked by another client"),
   /**
-   * helmop marked Helm's newest revision failed (an operation it stopped or found abandoned), and the objects
-   * may still be as that revision left them: put them back as the last deployed revision has them.
+   * Helm's newest revision failed (helmop marked it so after stopping it or finding it abandoned, or Helm's own
+   * rollback of it failed, or it is kept by spec.upgrade.atomic=false and another upgrade is due) and the objects
+   * may still be as it left them: put them back as the last deployed revision has them, before any Helm call.
    */
   FAILED_NOT_RESTORED("failed, objects not yet restored"),
   /** The annotation reconcile.helmop.io/forceAt asks for an upgrade even though nothing changed. */

@@ -57,6 +57,10 @@ public record ReleaseRecord(
     return DEPLOYED.equals(status);
   }
 
+  public boolean isFailed() {
+    return "failed".equals(status);
+  }
+
   /** pending-install, pending-upgrade, pending-rollback: an operation holds (or held) Helm's lock. */
   public boolean isPending() {
     return status != null && status.startsWith("pending-");
@@ -76,7 +80,7 @@ public record ReleaseRecord(
     return description != null && digest != null && description.contains(ReleaseRecords.DIGEST + digest + ")");
   }
 
-  /** helmop put the objects back as the last deployed revision had them after marking this one failed. */
+  /** helmop put the objects back as the last deployed revision had them after this one failed. */
   public boolean isRestored() {
     return description != null && description.contains(ReleaseRecords.RESTORED);
   }

@@ -128,9 +128,11 @@ public class Releaser {
     Optional<ReleaseRecord> lastGood = before.stream().filter(ReleaseRecord::isDeployed).findFirst();
     String undone = "";
     if (stopped.isPresent() && lastGood.isPresent()) {
-      List<String> problems = restorer.restore(release, lastGood.get(), stopped.get());
-      records.markRestored(records.latest(request.namespace(), request.releaseName()).orElseThrow(),
-          lastGood.get().revision());
+      List<String> problems = restorer.restore(release, lastGood.get(), List.of(stopped.get()));
+      if (problems.isEmpty()) { // otherwise the next reconcile tries again before any upgrade
+        records.markRestored(records.latest(request.namespace(), request.releaseName()).orElseThrow(),
+            lastGood.get().revision());
+      }
       undone = " Revision " + stopped.get().revision() + " is marked failed and the objects are back as revision "
           + lastGood.get().revision() + " has them"
           + (problems.isEmpty() ? "." : ", except " + String.join("; ", problems) + ".");

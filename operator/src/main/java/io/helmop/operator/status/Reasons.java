@@ -27,6 +27,9 @@ public final class Reasons {
   public static final String PROGRESSING = "Progressing";
   public static final String PROGRESSING_WITH_RETRY = "ProgressingWithRetry";
   public static final String SUPERSEDED = "Superseded";
+  /** After a failed, stopped or abandoned revision: the objects are back as the last deployed revision has them. */
+  public static final String OBJECTS_RESTORED = "ObjectsRestored";
+  public static final String RESTORE_FAILED = "RestoreFailed";
   public static final String RELEASE_LOCKED = "ReleaseLocked";
   public static final String DEPENDENCY_NOT_READY = "DependencyNotReady";
   public static final String DEPENDENCY_NOT_FOUND = "DependencyNotFound";

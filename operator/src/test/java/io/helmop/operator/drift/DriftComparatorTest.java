@@ -40,6 +40,22 @@ class DriftComparatorTest {
   }
 
   @Test
+  void whatOnlyAFailedRevisionSetIsLeftOverAtItsTopMostMissingMember() {
+    ObjectNode failed = MANIFEST.deepCopy();
+    failed.with("spec").with("template").with("spec").putObject("nodeSelector").put("type", "nowhere");
+    failed.with("spec").with("template").with("spec").putObject("affinity").putObject("nodeAffinity");
+    failed.with("metadata").with("labels").put("tier", "canary");
+    container(failed).put("image", "web:2.0"); // changed, not left over: the target sets it
+    ((ArrayNode) container(failed).get("env")).addObject().put("name", "B").put("value", "2");
+    ((ArrayNode) failed.at("/spec/template/spec/containers")).addObject().put("name", "sidecar");
+
+    assertThat(DriftComparator.leftovers(MANIFEST, failed)).as("list elements are not told apart by position")
+        .containsExactly("/metadata/labels/tier", "/spec/template/spec/affinity",
+            "/spec/template/spec/nodeSelector");
+    assertThat(DriftComparator.leftovers(MANIFEST, MANIFEST.deepCopy())).isEmpty();
+  }
+
+  @Test
   void anObjectAsStoredHasNoDrift() {
     ObjectNode live = stored();
     live.with("status").put("readyReplicas", 1);

@@ -346,6 +346,64 @@ class HelmReleaseReconcilerTest {
     assertThat(helm.records("apps", "web").get(0).config().path("message").asText()).isEqualTo("fixed");
   }
 
+  @Test
+  void aFailedRollbackIsRestoredOnceBeforeTheNextUpgradeAndThenNothingMoreHappens() throws Exception {
+    HelmRelease web = cache.put(release("web", "message: one"));
+    reconcile(web);
+    // what an atomic upgrade whose rollback failed leaves: the upgrade superseded, the rollback failed
+    helm.write("apps", "web", 2, "superseded", "Upgrade \"web\" failed: context deadline exceeded",
+        Map.of("message", "two"));
+    helm.write("apps", "web", 3, "failed", "Rollback \"web\" failed: denied by a policy", Map.of("message", "one"));
+    change(web, "message: fixed");
+
+    reconcile(latest(web));
+
+    assertThat(helm.operations()).containsExactly("install apps/web", "upgrade apps/web");
+    List<ReleaseRecord> history = helm.records("apps", "web");
+    assertThat(history).extracting(ReleaseRecord::status)
+        .containsExactly("deployed", "failed", "superseded", "superseded");
+    assertThat(history.get(1).description()).startsWith("Rollback \"web\" failed")
+        .endsWith("objects restored to revision 1");
+    assertThat(ready(web).getReason()).isEqualTo("UpgradeSucceeded");
+    assertThat(events(web)).containsOnlyOnce("ObjectsRestored");
+    int writes = cache.writes.size();
+
+    reconcile(latest(web));
+    reconcile(latest(web));
+
+    assertThat(helm.operations()).as("no Helm call once recovered").hasSize(2);
+    assertThat(cache.writes).as("no status write once recovered").hasSize(writes);
+    assertThat(events(web)).containsOnlyOnce("ObjectsRestored");
+  }
+
+  @Test
+  void aNonAtomicFailureStaysAsItFailedOnceRetriesAreUsedUpAndIsRestoredBeforeTheFix() throws Exception {
+    HelmRelease nonAtomic = release("web", "message: one");
+    nonAtomic.getSpec().setUpgrade(new UpgradeSpec());
+    nonAtomic.getSpec().getUpgrade().setAtomic(false);
+    nonAtomic.getSpec().getUpgrade().setRetries(0);
+    HelmRelease web = cache.put(nonAtomic);
+    reconcile(web);
+    helm.failWith("context deadline exceeded");
+    change(web, "message: broken");
+    assertThatThrownBy(() -> reconcile(latest(web))).isInstanceOf(ReconcileFailure.class);
+
+    reconcile(latest(web));
+
+    assertThat(ready(web).getReason()).isEqualTo("RetriesExhausted");
+    assertThat(helm.records("apps", "web").get(0).description()).as("kept for inspection, as atomic=false asks")
+        .doesNotContain("objects restored");
+
+    helm.succeed();
+    change(web, "message: fixed");
+    reconcile(latest(web));
+
+    assertThat(helm.records("apps", "web")).extracting(ReleaseRecord::status)
+        .containsExactly("deployed", "failed", "superseded");
+    assertThat(helm.records("apps", "web").get(1).description()).endsWith("objects restored to revision 1");
+    assertThat(ready(web).getReason()).isEqualTo("UpgradeSucceeded");
+  }
+
   // --- dependencies
 
   @Test

@@ -58,6 +58,8 @@ class ReleaseClassifierTest {
   static final String ME = "helmop-me";
   static final DesiredRelease APPLIED = desired("one");
   static final DesiredRelease CHANGED = desired("two");
+  /** spec.upgrade.atomic=false: a failed revision is kept until the next upgrade. */
+  static final DesiredRelease NON_ATOMIC = desired("three", false);
   static final ReleaseOwner MINE = new ReleaseOwner("apps", "web", "uid-web");
   static final ReleaseOwner OTHER_TEAM = new ReleaseOwner("team-b", "web", "uid-b");
   private static final Set<ReleaseState> COVERED = EnumSet.noneOf(ReleaseState.class);
@@ -102,8 +104,9 @@ class ReleaseClassifierTest {
             record(3, "superseded", ""))));
     rows.add(row("someone ran helm upgrade by hand (revision 4 is not helmop's, nor marked)", OUT_OF_SYNC, r -> { },
         APPLIED, List.of(unmarked(record(4, "deployed", "Upgrade complete")), record(3, "superseded", ""))));
-    rows.add(row("Helm's newest revision failed (a non-atomic upgrade)", OUT_OF_SYNC, r -> { }, APPLIED,
-        List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("Helm's newest revision failed (a non-atomic upgrade): restore before upgrading again",
+        FAILED_NOT_RESTORED, r -> { }, NON_ATOMIC, List.of(record(4, "failed", "Upgrade failed"),
+            record(3, "deployed", ""))));
     rows.add(row("an install that failed leaves no deployed revision: upgrade from it", OUT_OF_SYNC,
         r -> r.setStatus(new HelmReleaseStatus()), APPLIED, List.of(record(1, "failed", "Install failed"))));
     rows.add(row("upgrade retries used up for this digest and generation", RETRIES_EXHAUSTED,
@@ -184,6 +187,53 @@ class ReleaseClassifierTest {
     rows.add(row("marked failed with nothing deployed to restore: upgrade from it", OUT_OF_SYNC,
         r -> r.setStatus(new HelmReleaseStatus()), APPLIED,
         List.of(record(1, "failed", ReleaseRecords.ABANDONED + ", the operation is gone"))));
+    // revisions Helm itself left failed
+    rows.add(row("an atomic upgrade whose rollback failed: restore at once", FAILED_NOT_RESTORED, r -> { },
+        CHANGED, List.of(record(5, "failed", "Rollback \"web\" failed: admission webhook denied"),
+            record(4, "superseded", "Upgrade \"web\" failed: context deadline exceeded"),
+            record(3, "deployed", ""))));
+    rows.add(row("an atomic upgrade whose rollback failed, retries used up: restored all the same",
+        FAILED_NOT_RESTORED, r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.FAILED, 4, ME)),
+        CHANGED, List.of(record(5, "failed", "Release \"web\" failed: context deadline exceeded"),
+            record(4, "failed", "Upgrade \"web\" failed"), record(3, "deployed", ""))));
+    rows.add(row("a failed revision already restored: upgrade", OUT_OF_SYNC, r -> { }, CHANGED,
+        List.of(record(5, "failed", "Rollback failed; " + ReleaseRecords.RESTORED + " 3"),
+            record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("non-atomic, retries used up: the failed revision stays as it is", RETRIES_EXHAUSTED,
+        r -> r.getStatus().setLastAttempt(attempt(NON_ATOMIC, 1, LastAttempt.FAILED, 4, ME)), NON_ATOMIC,
+        List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("non-atomic, retries used up, then the spec changes: restore before upgrading",
+        FAILED_NOT_RESTORED, r -> {
+          r.getStatus().setLastAttempt(attempt(NON_ATOMIC, 1, LastAttempt.FAILED, 4, ME));
+          r.getMetadata().setGeneration(2L);
+        }, NON_ATOMIC, List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("non-atomic, retries used up, a force request: restore before the forced upgrade",
+        FAILED_NOT_RESTORED, r -> {
+          r.getStatus().setLastAttempt(attempt(NON_ATOMIC, 1, LastAttempt.FAILED, 4, ME));
+          r.getMetadata().setAnnotations(Map.of(DayTwoRequests.FORCE, "now"));
+        }, NON_ATOMIC, List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("a rollback request on a failed revision: restore before the rollback's upgrade",
+        FAILED_NOT_RESTORED, r -> r.getMetadata().setAnnotations(Map.of(RollbackRequest.ANNOTATION, "3")),
+        NON_ATOMIC, List.of(record(4, "failed", "Upgrade failed"), record(3, "deployed", ""))));
+    rows.add(row("a rollback request once the failed revision is restored", ROLLBACK_REQUESTED,
+        r -> r.getMetadata().setAnnotations(Map.of(RollbackRequest.ANNOTATION, "3")), NON_ATOMIC,
+        List.of(record(4, "failed", "Upgrade failed; " + ReleaseRecords.RESTORED + " 3"),
+            record(3, "deployed", ""))));
+    rows.add(row("pending-rollback: Helm's rollback of an attempt whose process is gone", PENDING_ABANDONED,
+        r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.RUNNING, 0, "helmop-old", 4)), CHANGED,
+        List.of(pendingRollback(5, NOW.minusSeconds(10)), record(4, "failed", "Upgrade failed"),
+            record(3, "deployed", ""))));
+    rows.add(row("pending-rollback of this very process's attempt (not abandoned)", PENDING_LOCKED,
+        r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.RUNNING, 0, ME, 4)), CHANGED,
+        List.of(pendingRollback(5, NOW.minusSeconds(10)), record(4, "failed", "Upgrade failed"),
+            record(3, "deployed", ""))));
+    rows.add(row("pending-upgrade two revisions after the attempt's is not the attempt's", PENDING_LOCKED,
+        r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.RUNNING, 0, "helmop-old", 3)), CHANGED,
+        List.of(pending(5, NOW.minusSeconds(10)), record(4, "failed", ""), record(3, "deployed", ""))));
+    rows.add(row("marked failed by helmop, retries used up: restored all the same", FAILED_NOT_RESTORED,
+        r -> r.getStatus().setLastAttempt(attempt(NON_ATOMIC, 1, LastAttempt.FAILED, 4, ME)), NON_ATOMIC,
+        List.of(record(4, "failed", ReleaseRecords.ABANDONED + ", the operation is gone"),
+            record(3, "deployed", ""))));
     // rollbacks on request
     rows.add(row("on the revision rolled back to, spec as it was", ROLLED_BACK, r -> held(r, 5, APPLIED), APPLIED,
         List.of(record(5, "deployed", "helmop: rollback to revision 2"), record(4, "superseded", ""))));
@@ -273,8 +323,12 @@ class ReleaseClassifierTest {
   }
 
   static DesiredRelease desired(String message) {
+    return desired(message, true);
+  }
+
+  static DesiredRelease desired(String message, boolean atomic) {
     return DesiredRelease.of(new ResolvedChart("hello", "0.1.0", "1.0.0", Path.of("/x.tgz"), "sha256:chart"),
-        new ReleaseRequest("web", "apps", Path.of("/x.tgz"), Map.of("message", message), true, true,
+        new ReleaseRequest("web", "apps", Path.of("/x.tgz"), Map.of("message", message), atomic, true,
             Duration.ofMinutes(5), false, true));
   }
 
@@ -301,6 +355,12 @@ class ReleaseClassifierTest {
   static ReleaseRecord pending(int revision, Instant since) {
     return new ReleaseRecord("web", "apps", revision, "pending-upgrade", "hello", "0.1.0", "1.0.0",
         since.toString(), "Preparing upgrade", JsonNodeFactory.instance.objectNode(), "").withOwner(MINE);
+  }
+
+  /** What Helm's atomic rollback writes while it waits: the revision after the failed upgrade. */
+  static ReleaseRecord pendingRollback(int revision, Instant since) {
+    return new ReleaseRecord("web", "apps", revision, "pending-rollback", "hello", "0.1.0", "1.0.0",
+        since.toString(), "Rollback to 3", JsonNodeFactory.instance.objectNode(), "").withOwner(MINE);
   }
 
   static ReleaseRecord record(int revision, String status, String description) {
