@@ -96,7 +96,8 @@ public final class OperatorProcess implements AutoCloseable {
     try {
       Path logs = Files.createDirectories(cluster.repo().resolve("e2e/target/operator-logs"));
       Path log = Files.createTempFile(logs, "helmop-", ".log");
-      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar.toString()));
+      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m",
+          "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"), "-jar", jar.toString()));
       command.addAll(List.of(args));
       ProcessBuilder builder = new ProcessBuilder(command)
           .redirectErrorStream(true)
