@@ -35,8 +35,9 @@ public class InstallSpec {
   private String timeout;
 
   @JsonPropertyDescription("Do not wait for the release's objects to become ready before calling the install "
-      + "successful (as Flux's install.disableWait; `helm install` without --wait). Unset: the opposite of "
-      + "spec.upgrade.wait (default: wait).")
+      + "successful (as Flux's install.disableWait; `helm install` without --wait). Helm's atomic mode always "
+      + "waits, so an install that does not wait is not atomic either. Unset: the opposite of spec.upgrade.wait "
+      + "(default: wait).")
   private Boolean disableWait;
 
   @JsonPropertyDescription("Flux's install.disableWaitForJobs. helmop does not wait for the release's Jobs to "

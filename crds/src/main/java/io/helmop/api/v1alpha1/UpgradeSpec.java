@@ -16,7 +16,8 @@ public class UpgradeSpec {
   private Boolean atomic = true;
 
   @JsonPropertyDescription("Wait until the release's Deployments, StatefulSets, DaemonSets, Services and PVCs are ready "
-      + "before calling the release successful, like `helm upgrade --wait`.")
+      + "before calling the release successful, like `helm upgrade --wait`. Helm's atomic mode always waits, so "
+      + "an upgrade that does not wait is not atomic either.")
   @Default("true")
   private Boolean wait = true;
 

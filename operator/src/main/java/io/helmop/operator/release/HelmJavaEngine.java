@@ -68,7 +68,9 @@ public class HelmJavaEngine {
         .withNamespace(request.namespace())
         .withValuesFile(values)
         .withTimeout(timeoutSeconds(request));
-    if (request.atomic()) install.atomic();
+    // Helm's atomic mode always waits: asked not to wait, helmop leaves it off (a failure without a wait is an
+    // API error, which leaves little to undo)
+    if (request.atomic() && request.waitReady()) install.atomic();
     if (request.waitReady()) install.waitReady();
     if (request.createNamespace()) install.createNamespace();
     if (request.skipCrds()) install.skipCrds();
@@ -102,7 +104,7 @@ public class HelmJavaEngine {
     }
     if (request.options().force()) upgrade.force();
     if (request.options().upgradeDisableOpenApiValidation()) upgrade.disableOpenApiValidation();
-    if (request.atomic()) upgrade.atomic();
+    if (request.atomic() && request.waitReady()) upgrade.atomic(); // see installCommand
     if (request.waitReady()) upgrade.waitReady();
     if (request.cleanupOnFail()) upgrade.cleanupOnFail();
     if (description != null) upgrade.withDescription(description);

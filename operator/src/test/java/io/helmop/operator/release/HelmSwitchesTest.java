@@ -54,7 +54,6 @@ class HelmSwitchesTest {
     release.getSpec().setInstall(new InstallSpec());
     release.getSpec().getInstall().setTimeout("45s");
     release.getSpec().getInstall().setDisableWait(true);
-    release.getSpec().getInstall().setAtomic(false);
     release.getSpec().setUpgrade(new UpgradeSpec());
     release.getSpec().getUpgrade().setTimeout("10m");
 
@@ -64,10 +63,22 @@ class HelmSwitchesTest {
 
     assertThat(install.timeout).as("spec.install.timeout").isEqualTo(45);
     assertThat(install.wait).as("spec.install.disableWait").isZero();
-    assertThat(install.atomic).as("spec.install.atomic").isZero();
+    assertThat(install.atomic).as("no atomic without a wait: Helm's atomic always waits").isZero();
     assertThat(upgrade.timeout).as("spec.upgrade.timeout").isEqualTo(600);
     assertThat(upgrade.wait).isEqualTo(1);
     assertThat(upgrade.atomic).isEqualTo(1);
+  }
+
+  @Test
+  void anInstallCanBeNonAtomicWhileUpgradesAreAtomic() throws Exception {
+    HelmRelease release = release();
+    release.getSpec().setInstall(new InstallSpec());
+    release.getSpec().getInstall().setAtomic(false);
+
+    ReleaseRequest request = ReleasePlanner.request(release, dir.resolve("web.tgz"), Map.of());
+
+    assertThat(install(request.forInstall()).atomic).isZero();
+    assertThat(upgrade(request).atomic).isEqualTo(1);
   }
 
   @Test
@@ -81,7 +92,7 @@ class HelmSwitchesTest {
 
     assertThat(install.timeout).isEqualTo(90);
     assertThat(install.wait).as("spec.upgrade.disableWait").isZero();
-    assertThat(install.atomic).isEqualTo(1);
+    assertThat(install.atomic).as("Helm's atomic would wait anyway").isZero();
   }
 
   @Test
