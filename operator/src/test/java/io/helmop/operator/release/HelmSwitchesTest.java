@@ -3,13 +3,11 @@ package io.helmop.operator.release;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.UninstallCommand;
 import com.marcnuri.helm.UpgradeCommand;
 import com.marcnuri.helm.jni.HelmLib;
 import com.marcnuri.helm.jni.InstallOptions;
-import com.marcnuri.helm.jni.Result;
 import com.marcnuri.helm.jni.UninstallOptions;
 import com.marcnuri.helm.jni.UpgradeOptions;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -20,15 +18,12 @@ import io.helmop.api.v1alpha1.TestSpec;
 import io.helmop.api.v1alpha1.UninstallSpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
 import io.helmop.operator.ReconcileFailure;
-import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.source.ResolvedChart;
 import io.helmop.operator.status.Reasons;
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -46,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HelmSwitchesTest {
   @TempDir Path dir;
-  final List<Object> nativeCalls = new ArrayList<>();
+  final RecordingHelm helm = new RecordingHelm();
+  final List<Object> nativeCalls = helm.calls;
 
   @Test
   void installsUseTheirOwnTimeoutWaitAndAtomicNotTheUpgrades() throws Exception {
@@ -260,25 +256,11 @@ class HelmSwitchesTest {
   }
 
   ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request) throws Exception {
-    var json = new ObjectMapper();
-    var job = HelmWorker.Job.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"), dir);
-    return json.readValue(json.writeValueAsBytes(job), HelmWorker.Job.class).request();
+    return RecordingHelm.throughTheWorkersJobFile(install, request, dir);
   }
 
   HelmLib recordingHelm() {
-    return (HelmLib) Proxy.newProxyInstance(HelmLib.class.getClassLoader(), new Class<?>[] {HelmLib.class},
-        (proxy, method, args) -> switch (method.getName()) {
-          case "Install", "Upgrade", "Uninstall" -> {
-            nativeCalls.add(args[0]);
-            Result result = new Result();
-            result.out = method.getName().equals("Uninstall") ? "release \"web\" uninstalled\n"
-                : "NAME: web\nLAST DEPLOYED: Mon, 30 Nov 2026 06:00:00 GMT\nNAMESPACE: apps\n"
-                + "STATUS: deployed\nREVISION: 1\nCHART: web\nAPP VERSION: 1.0.0\n";
-            yield result;
-          }
-          case "Free" -> null;
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    return helm.lib();
   }
 
   static byte[] tgz(Map<String, Object> files) throws Exception {
