@@ -68,7 +68,7 @@ public class ReleasePlanner implements Planner {
    * The Helm options the spec asks for: spec.install's own atomic/wait/timeout (each falling back to spec.upgrade's
    * when unset), the switches, the tests; a switch helm-java cannot honour stalls here, before anything runs.
    */
-  static ReleaseRequest request(HelmRelease release, java.nio.file.Path archive, java.util.Map<String, Object> values)
+  public static ReleaseRequest request(HelmRelease release, java.nio.file.Path archive, java.util.Map<String, Object> values)
       throws ReconcileFailure {
     HelmReleaseSpec spec = release.getSpec();
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
