@@ -61,11 +61,14 @@ public record ReleaseRequest(
         cleanupOnFail, skipCrds, replaceCrds, options);
   }
 
-  /** The same request without tests (a rollback is not tested). */
-  public ReleaseRequest withoutTests() {
+  /**
+   * The same request as a rollback runs it: untested, and with the target revision's values alone (never merged
+   * with the failed revision's by preserveValues).
+   */
+  public ReleaseRequest forRollback() {
     return new ReleaseRequest(releaseName, namespace, chart, values, atomic, waitReady, timeout, createNamespace,
         cleanupOnFail, skipCrds, replaceCrds, new Options(options.install(), options.upgradeDisableOpenApiValidation(),
-            options.force(), options.preserveValues(), Tests.NONE));
+            options.force(), false, Tests.NONE));
   }
 
   /**

@@ -187,7 +187,7 @@ public class Releaser {
       java.util.Map<String, Object> values = record.path("config").isObject()
           ? new com.fasterxml.jackson.databind.ObjectMapper().convertValue(record.path("config"), java.util.Map.class)
           : java.util.Map.of();
-      helm.upgrade(request.withChart(chartDir).withValues(values).withoutTests(), "helmop: rollback to revision "
+      helm.upgrade(request.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision "
           + target.revision() + " after the tests of revision " + failedRevision + " failed", () -> false);
     } finally {
       records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, ReleaseOwner.of(release));

@@ -139,6 +139,9 @@ class HelmTestsReconcileTest {
     assertThat(tests.getMessage()).contains("Job/web-smoke").contains("ignoreFailures");
     assertThat(helm.operations()).containsExactly("install apps/web");
     assertThat(helm.records("apps", "web").get(0).isDeployed()).isTrue();
+    assertThat(client.v1().events().inNamespace("apps").list().getItems())
+        .filteredOn(e -> "TestFailed".equals(e.getReason())).singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
   }
 
   static HelmRelease tested(String values, boolean ignoreFailures) {

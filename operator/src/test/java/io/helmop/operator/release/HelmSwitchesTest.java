@@ -159,7 +159,7 @@ class HelmSwitchesTest {
         ReleasePlanner.request(release, dir.resolve("web.tgz"), Map.of()));
 
     assertThat(request.options().test()).isEqualTo(new ReleaseRequest.Tests(true, 120, true));
-    assertThat(request.withoutTests().options().test().enable()).as("a rollback is not tested").isFalse();
+    assertThat(request.forRollback().options().test().enable()).as("a rollback is not tested").isFalse();
   }
 
   @Test
