@@ -89,6 +89,21 @@ class SwitchesIT extends OperatorTest {
   }
 
   @Test
+  void disableSchemaValidationInstallsValuesTheChartsSchemaRefuses() {
+    String ns = namespace("schema");
+    apply(cluster, release(ns, "checked", "values: {message: Not-Lowercase}"));
+    apply(cluster, release(ns, "unchecked", """
+        install: {disableSchemaValidation: true}
+        values: {message: Not-Lowercase}"""));
+
+    awaitReadyFalse(ns, "checked", "ValuesInvalid");
+    await().atMost(Duration.ofMinutes(2)).until(() -> hasCondition(get(cluster, ns, "unchecked"), "Ready", "True"));
+    assertThat(cluster.client().configMaps().inNamespace(ns).withName("unchecked-settings").get().getData()
+        .get("message")).isEqualTo("Not-Lowercase");
+    assertThat(HelmStorage.status(cluster, ns, "checked", 1)).isNull();
+  }
+
+  @Test
   void aSwitchHelmJavaCannotHonourIsRefusedByName() {
     String ns = namespace("refused");
     apply(cluster, release(ns, "app", "upgrade: {disableHooks: true}"));
