@@ -5,7 +5,13 @@ import io.helmop.api.v1alpha1.CrdPolicy;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.InstallSpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.operator.rollback.RollbackChart;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
@@ -19,20 +25,21 @@ import org.slf4j.LoggerFactory;
 /** Installs or upgrades a release through Helm, then trims Helm's history to maxHistory. */
 public class Releaser {
   private static final Logger LOG = LoggerFactory.getLogger(Releaser.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
   private final ObjectRestorer restorer;
-  private final java.nio.file.Path workDir;
+  private final Path workDir;
   /** Releases ("namespace/name") a Helm call is running for: two HelmReleases naming one never run at once. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer) {
-    this(helm, records, restorer, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+    this(helm, records, restorer, Path.of(System.getProperty("java.io.tmpdir")));
   }
 
   /** @param workDir where the chart of a rollback after failed tests is written for Helm */
-  public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer, java.nio.file.Path workDir) {
+  public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer, Path workDir) {
     this.workDir = workDir;
     this.helm = helm;
     this.records = records;
@@ -155,7 +162,7 @@ public class Releaser {
         undone = "Revision " + tested.revision() + " stays, marked failed (atomic is false); the next attempt "
             + "upgrades from it.";
       }
-    } catch (ReconcileFailure | RuntimeException e) {
+    } catch (RuntimeException e) {
       undone = "Undoing it failed too: " + e.getMessage() + ".";
     }
     records.prune(request.namespace(), request.releaseName(), maxHistory);
@@ -168,31 +175,30 @@ public class Releaser {
   }
 
   /** Helm's rollback (helm-java has none): an upgrade to the chart and values of {@code target}, untested. */
-  private void rollBackTo(HelmRelease release, ReleaseRequest request, ReleaseRecord target, int failedRevision)
-      throws ReconcileFailure {
+  private void rollBackTo(HelmRelease release, ReleaseRequest request, ReleaseRecord target, int failedRevision) {
     var record = records.releaseJson(request.namespace(), request.releaseName(), target.revision())
         .orElseThrow(() -> new HelmException("Helm keeps no record of revision " + target.revision(), null));
     int newestBefore = records.latest(request.namespace(), request.releaseName()).map(ReleaseRecord::revision)
         .orElse(0);
-    java.nio.file.Path chartDir;
+    Path chartDir;
     try {
-      java.nio.file.Files.createDirectories(workDir);
-      chartDir = java.nio.file.Files.createTempDirectory(workDir, "rollback-");
+      Files.createDirectories(workDir);
+      chartDir = Files.createTempDirectory(workDir, "rollback-");
     } catch (IOException e) {
       throw new HelmException("cannot write the rollback chart: " + e.getMessage(), e);
     }
     try {
-      io.helmop.operator.rollback.RollbackChart.write(record, chartDir);
+      RollbackChart.write(record, chartDir);
       @SuppressWarnings("unchecked")
-      java.util.Map<String, Object> values = record.path("config").isObject()
-          ? new com.fasterxml.jackson.databind.ObjectMapper().convertValue(record.path("config"), java.util.Map.class)
-          : java.util.Map.of();
+      Map<String, Object> values = record.path("config").isObject()
+          ? JSON.convertValue(record.path("config"), Map.class)
+          : Map.of();
       helm.upgrade(request.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision "
           + target.revision() + " after the tests of revision " + failedRevision + " failed", () -> false);
     } finally {
       records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, ReleaseOwner.of(release));
-      try (var paths = java.nio.file.Files.walk(chartDir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try (var paths = Files.walk(chartDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       } catch (IOException ignored) {
         // a temporary folder of the operator's own
       }
