@@ -59,6 +59,12 @@ public class HelmReleaseSpec {
   @JsonPropertyDescription("Options for upgrades. The defaults are the safe ones: atomic, wait, 5m timeout.")
   private UpgradeSpec upgrade;
 
+  @JsonPropertyDescription("The chart's tests (`helm test`) after each install and upgrade, as Flux's spec.test.")
+  private TestSpec test;
+
+  @JsonPropertyDescription("How the release is uninstalled when the HelmRelease is deleted.")
+  private UninstallSpec uninstall;
+
   @JsonPropertyDescription("Whether helmop detects live edits of the release's objects (kubectl edit, kubectl delete) "
       + "and undoes them. Default: detect and undo at once.")
   private DriftDetectionSpec driftDetection;
@@ -114,6 +120,10 @@ public class HelmReleaseSpec {
   public void setInstall(InstallSpec install) { this.install = install; }
   public UpgradeSpec getUpgrade() { return upgrade; }
   public void setUpgrade(UpgradeSpec upgrade) { this.upgrade = upgrade; }
+  public TestSpec getTest() { return test; }
+  public void setTest(TestSpec test) { this.test = test; }
+  public UninstallSpec getUninstall() { return uninstall; }
+  public void setUninstall(UninstallSpec uninstall) { this.uninstall = uninstall; }
   public DriftDetectionSpec getDriftDetection() { return driftDetection; }
   public void setDriftDetection(DriftDetectionSpec driftDetection) { this.driftDetection = driftDetection; }
   public PolicySpec getPolicy() { return policy; }

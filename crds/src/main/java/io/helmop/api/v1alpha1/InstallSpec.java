@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class InstallSpec {
@@ -24,6 +25,59 @@ public class InstallSpec {
   @Default("Create")
   private CrdPolicy crds = CrdPolicy.Create;
 
+  @JsonPropertyDescription("Uninstall a failed install (and, with spec.test.enable, one whose tests failed), like "
+      + "`helm install --atomic`, so the next retry starts clean. Unset: spec.upgrade.atomic (default true).")
+  private Boolean atomic;
+
+  @JsonPropertyDescription("How long Helm waits for the first install to become ready (and each hook to finish). Go "
+      + "duration. Unset: spec.upgrade.timeout (default 5m).")
+  @Pattern(HelmReleaseSpec.DURATION_PATTERN)
+  private String timeout;
+
+  @JsonPropertyDescription("Do not wait for the release's objects to become ready before calling the install "
+      + "successful (as Flux's install.disableWait; `helm install` without --wait). Helm's atomic mode always "
+      + "waits, so an install that does not wait is not atomic either. Unset: the opposite of spec.upgrade.wait "
+      + "(default: wait).")
+  private Boolean disableWait;
+
+  @JsonPropertyDescription("Flux's install.disableWaitForJobs. helmop does not wait for the release's Jobs to "
+      + "complete (helm-java 0.0.21 cannot pass Helm's --wait-for-jobs): true (or unset) is what it does; false is "
+      + "refused with Stalled=True, reason InvalidSpec.")
+  private Boolean disableWaitForJobs;
+
+  @JsonPropertyDescription("Flux's install.disableHooks (`helm install --no-hooks`). helm-java 0.0.21 cannot skip "
+      + "the hooks of an install: true is refused with Stalled=True, reason InvalidSpec; false (default) runs them.")
+  private Boolean disableHooks;
+
+  @JsonPropertyDescription("Do not validate the rendered objects against the cluster's OpenAPI schema on install "
+      + "(`helm install --disable-openapi-validation`).")
+  private Boolean disableOpenAPIValidation;
+
+  @JsonPropertyDescription("Do not validate the values against the chart's values.schema.json (nor its "
+      + "subcharts') on install: helmop gives Helm a copy of the chart without those files.")
+  private Boolean disableSchemaValidation;
+
+  @JsonPropertyDescription("Flux's install.replace (`helm install --replace`, reuse the name of a deleted release "
+      + "whose history was kept). helm-java 0.0.21 cannot pass it: true is refused with Stalled=True, reason "
+      + "InvalidSpec.")
+  private Boolean replace;
+
+  public Boolean getAtomic() { return atomic; }
+  public void setAtomic(Boolean atomic) { this.atomic = atomic; }
+  public String getTimeout() { return timeout; }
+  public void setTimeout(String timeout) { this.timeout = timeout; }
+  public Boolean getDisableWait() { return disableWait; }
+  public void setDisableWait(Boolean disableWait) { this.disableWait = disableWait; }
+  public Boolean getDisableWaitForJobs() { return disableWaitForJobs; }
+  public void setDisableWaitForJobs(Boolean disableWaitForJobs) { this.disableWaitForJobs = disableWaitForJobs; }
+  public Boolean getDisableHooks() { return disableHooks; }
+  public void setDisableHooks(Boolean disableHooks) { this.disableHooks = disableHooks; }
+  public Boolean getDisableOpenAPIValidation() { return disableOpenAPIValidation; }
+  public void setDisableOpenAPIValidation(Boolean value) { this.disableOpenAPIValidation = value; }
+  public Boolean getDisableSchemaValidation() { return disableSchemaValidation; }
+  public void setDisableSchemaValidation(Boolean value) { this.disableSchemaValidation = value; }
+  public Boolean getReplace() { return replace; }
+  public void setReplace(Boolean replace) { this.replace = replace; }
   public CrdPolicy getCrds() { return crds; }
   public void setCrds(CrdPolicy crds) { this.crds = crds; }
   public Integer getRetries() { return retries; }

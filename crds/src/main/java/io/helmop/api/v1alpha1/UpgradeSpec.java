@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 
-/** Applies to installs too: an install is the first upgrade. */
+/** atomic, wait and timeout apply to installs too unless spec.install sets its own. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class UpgradeSpec {
   @JsonPropertyDescription("Roll back (or, for a first install, uninstall) when the release does not become ready "
@@ -16,7 +16,8 @@ public class UpgradeSpec {
   private Boolean atomic = true;
 
   @JsonPropertyDescription("Wait until the release's Deployments, StatefulSets, DaemonSets, Services and PVCs are ready "
-      + "before calling the release successful, like `helm upgrade --wait`.")
+      + "before calling the release successful, like `helm upgrade --wait`. Helm's atomic mode always waits, so "
+      + "an upgrade that does not wait is not atomic either.")
   @Default("true")
   private Boolean wait = true;
 
@@ -46,6 +47,50 @@ public class UpgradeSpec {
   @Default("Skip")
   private CrdPolicy crds = CrdPolicy.Skip;
 
+  @JsonPropertyDescription("Do not wait for the release's objects to become ready (as Flux's upgrade.disableWait); "
+      + "true overrides wait.")
+  private Boolean disableWait;
+
+  @JsonPropertyDescription("Flux's upgrade.disableWaitForJobs. helmop does not wait for the release's Jobs to "
+      + "complete (helm-java 0.0.21 cannot pass Helm's --wait-for-jobs): true (or unset) is what it does; false is "
+      + "refused with Stalled=True, reason InvalidSpec.")
+  private Boolean disableWaitForJobs;
+
+  @JsonPropertyDescription("Flux's upgrade.disableHooks (`helm upgrade --no-hooks`). helm-java 0.0.21 cannot skip "
+      + "the hooks of an upgrade: true is refused with Stalled=True, reason InvalidSpec; false (default) runs them.")
+  private Boolean disableHooks;
+
+  @JsonPropertyDescription("Do not validate the rendered objects against the cluster's OpenAPI schema on upgrade "
+      + "(`helm upgrade --disable-openapi-validation`).")
+  private Boolean disableOpenAPIValidation;
+
+  @JsonPropertyDescription("Do not validate the values against the chart's values.schema.json (nor its "
+      + "subcharts') on upgrade: helmop gives Helm a copy of the chart without those files.")
+  private Boolean disableSchemaValidation;
+
+  @JsonPropertyDescription("Replace objects that cannot be patched by deleting and creating them "
+      + "(`helm upgrade --force`). Pods restart; use it for immutable fields only.")
+  private Boolean force;
+
+  @JsonPropertyDescription("Keep the values of the running revision and merge the spec's values over them "
+      + "(`helm upgrade --reuse-values`). Default false: the spec's values are the whole truth (--reset-values), "
+      + "so a value removed from the spec goes back to the chart's default.")
+  private Boolean preserveValues;
+
+  public Boolean getDisableWait() { return disableWait; }
+  public void setDisableWait(Boolean disableWait) { this.disableWait = disableWait; }
+  public Boolean getDisableWaitForJobs() { return disableWaitForJobs; }
+  public void setDisableWaitForJobs(Boolean disableWaitForJobs) { this.disableWaitForJobs = disableWaitForJobs; }
+  public Boolean getDisableHooks() { return disableHooks; }
+  public void setDisableHooks(Boolean disableHooks) { this.disableHooks = disableHooks; }
+  public Boolean getDisableOpenAPIValidation() { return disableOpenAPIValidation; }
+  public void setDisableOpenAPIValidation(Boolean value) { this.disableOpenAPIValidation = value; }
+  public Boolean getDisableSchemaValidation() { return disableSchemaValidation; }
+  public void setDisableSchemaValidation(Boolean value) { this.disableSchemaValidation = value; }
+  public Boolean getForce() { return force; }
+  public void setForce(Boolean force) { this.force = force; }
+  public Boolean getPreserveValues() { return preserveValues; }
+  public void setPreserveValues(Boolean preserveValues) { this.preserveValues = preserveValues; }
   public CrdPolicy getCrds() { return crds; }
   public void setCrds(CrdPolicy crds) { this.crds = crds; }
   public Integer getRetries() { return retries; }

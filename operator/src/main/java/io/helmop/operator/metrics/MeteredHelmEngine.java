@@ -45,6 +45,14 @@ public final class MeteredHelmEngine implements HelmEngine {
   }
 
   @Override
+  public void uninstall(String releaseName, String namespace, UninstallOptions options) {
+    timed("uninstall", () -> {
+      helm.uninstall(releaseName, namespace, options);
+      return null;
+    });
+  }
+
+  @Override
   public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
     return timed("template", () -> helm.render(request, kubeVersion));
   }

@@ -90,7 +90,9 @@ final class ChartRelease implements Action {
       } catch (ReconcileFailure failure) {
         return helmFailed(r, failure, checked.policy()).withNotices(forced);
       }
-      return checkDrift.afterRelease(r, r.history().get(0), checked.policy()).withNotices(forced);
+      List<Notice> notices = new java.util.ArrayList<>(forced);
+      ignoredTestFailure(r).ifPresent(notices::add);
+      return checkDrift.afterRelease(r, r.history().get(0), checked.policy()).withNotices(notices);
     } catch (ReconcileFailure failure) {
       return Outcome.of(failure);
     }
@@ -128,6 +130,19 @@ final class ChartRelease implements Action {
   private static Outcome withPolicy(Reconciliation r, Outcome outcome, PolicyReport policy) {
     return PolicyNotices.onChange(r.release().getStatus(), policy).map(notice -> outcome.withNotices(List.of(notice)))
         .orElse(outcome);
+  }
+
+  /** spec.test.ignoreFailures kept a revision whose tests failed: still worth a Warning Event. */
+  private static Optional<Notice> ignoredTestFailure(Reconciliation r) {
+    var test = r.release().getSpec().getTest();
+    if (test == null || !Boolean.TRUE.equals(test.getEnable()) || !Boolean.TRUE.equals(test.getIgnoreFailures())) {
+      return Optional.empty();
+    }
+    ReleaseRecord deployed = r.history().get(0);
+    List<String> failed = io.helmop.operator.release.TestRun.of(deployed).failed();
+    return failed.isEmpty() ? Optional.empty() : Optional.of(Notice.warning(Reasons.TEST_FAILED, "Test "
+        + String.join(", ", failed) + " of release " + deployed.name() + " revision " + deployed.revision()
+        + " failed; the revision is kept because spec.test.ignoreFailures is true."));
   }
 
   static int maxHistory(Reconciliation r) {

@@ -136,7 +136,7 @@ public class HelmReleaseReconciler implements Reconciler<HelmRelease>, Cleaner<H
     this.metrics = metrics;
 
     Remediation remediation = new Remediation(clock, instance);
-    Releaser releaser = new Releaser(helm, records, drift);
+    Releaser releaser = new Releaser(helm, records, drift, workDir);
     ReleaseGate gate = new ReleaseGate(settleWindow);
     PostRendering postRendering = new PostRendering(helm, preflight::kubeVersion, workDir.resolve("post-rendered"));
     this.checkDrift = new CheckDrift(new SelfHeal(drift, statuses), statuses, preflight);

@@ -70,7 +70,8 @@ final class Uninstall implements Action {
       return Outcome.done(null, List.of(), Optional.empty());
     }
     try {
-      helm.uninstall(release.releaseName(), release.targetNamespace());
+      helm.uninstall(release.releaseName(), release.targetNamespace(),
+          io.helmop.operator.release.Switches.uninstall(release));
     } catch (HelmException e) {
       Optional<String> forbidden = io.helmop.operator.tenancy.Forbidden.explain(e.getMessage());
       if (forbidden.isPresent() && neverReleased(release)) {

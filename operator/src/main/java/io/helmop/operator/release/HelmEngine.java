@@ -23,6 +23,19 @@ public interface HelmEngine {
   /** Uninstall; a release that does not exist is not an error. */
   void uninstall(String releaseName, String namespace);
 
+  /** Uninstall as spec.uninstall asks (keep Helm's history, skip hooks, cascade). */
+  default void uninstall(String releaseName, String namespace, UninstallOptions options) {
+    if (!UninstallOptions.DEFAULT.equals(options)) {
+      throw new UnsupportedOperationException("this Helm engine cannot uninstall with " + options);
+    }
+    uninstall(releaseName, namespace);
+  }
+
+  /** @param cascade background, foreground or orphan */
+  record UninstallOptions(boolean keepHistory, boolean disableHooks, String cascade) {
+    public static final UninstallOptions DEFAULT = new UninstallOptions(false, false, "background");
+  }
+
   /**
    * Renders the chart with the values as Helm would install it on a cluster of {@code kubeVersion} (e.g.
    * v1.33.2; null: Helm's offline default, v1.20), hooks included, without reaching the cluster. Throws

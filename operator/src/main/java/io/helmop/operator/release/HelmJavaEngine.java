@@ -6,6 +6,8 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import com.marcnuri.helm.TestCommand;
+import com.marcnuri.helm.UninstallCommand;
 import com.marcnuri.helm.UpgradeCommand;
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.lifecycle.SignalHandlers;
@@ -66,10 +68,13 @@ public class HelmJavaEngine {
         .withNamespace(request.namespace())
         .withValuesFile(values)
         .withTimeout(timeoutSeconds(request));
-    if (request.atomic()) install.atomic();
+    // Helm's atomic mode always waits: asked not to wait, helmop leaves it off (a failure without a wait is an
+    // API error, which leaves little to undo)
+    if (request.atomic() && request.waitReady()) install.atomic();
     if (request.waitReady()) install.waitReady();
     if (request.createNamespace()) install.createNamespace();
     if (request.skipCrds()) install.skipCrds();
+    if (request.options().install().disableOpenApiValidation()) install.disableOpenApiValidation();
     install.debug(); // Helm's log names what a timed-out wait waited for (see HelmFailures)
     return install;
   }
@@ -86,13 +91,20 @@ public class HelmJavaEngine {
   /** Sets helmop's upgrade options on a helm-java command (a method of its own so tests can see them). */
   static UpgradeCommand upgradeCommand(UpgradeCommand upgrade, ReleaseRequest request, Path values,
       String description) {
-    // resetValues: the values helmop passes are the whole truth, never merged with the previous revision's.
     upgrade.withName(request.releaseName())
         .withNamespace(request.namespace())
         .withValuesFile(values)
-        .resetValues()
         .withTimeout(timeoutSeconds(request));
-    if (request.atomic()) upgrade.atomic();
+    // unless spec.upgrade.preserveValues, the values helmop passes are the whole truth, never merged with the
+    // previous revision's
+    if (request.options().preserveValues()) {
+      upgrade.reuseValues();
+    } else {
+      upgrade.resetValues();
+    }
+    if (request.options().force()) upgrade.force();
+    if (request.options().upgradeDisableOpenApiValidation()) upgrade.disableOpenApiValidation();
+    if (request.atomic() && request.waitReady()) upgrade.atomic(); // see installCommand
     if (request.waitReady()) upgrade.waitReady();
     if (request.cleanupOnFail()) upgrade.cleanupOnFail();
     if (description != null) upgrade.withDescription(description);
@@ -101,11 +113,39 @@ public class HelmJavaEngine {
   }
 
   public void uninstall(String releaseName, String namespace) {
-    LOG.debug("helm call: uninstall {}/{}", namespace, releaseName);
+    uninstall(releaseName, namespace, HelmEngine.UninstallOptions.DEFAULT);
+  }
+
+  public void uninstall(String releaseName, String namespace, HelmEngine.UninstallOptions options) {
+    LOG.debug("helm call: uninstall {}/{} {}", namespace, releaseName, options);
     call(() -> {
-      var uninstall = Helm.uninstall(releaseName).withNamespace(namespace).ignoreNotFound();
+      var uninstall = uninstallCommand(Helm.uninstall(releaseName), namespace, options);
       kubeconfig.get().apply(uninstall::withKubeConfig, uninstall::withKubeConfigContents);
       return uninstall.call();
+    });
+  }
+
+  /** Sets spec.uninstall's options on a helm-java command (a method of its own so tests can see them). */
+  static UninstallCommand uninstallCommand(UninstallCommand uninstall, String namespace,
+      HelmEngine.UninstallOptions options) {
+    uninstall.withNamespace(namespace).ignoreNotFound()
+        .withCascade(UninstallCommand.Cascade.valueOf(options.cascade().toUpperCase(java.util.Locale.ROOT)));
+    if (options.keepHistory()) uninstall.keepHistory();
+    if (options.disableHooks()) uninstall.noHooks();
+    return uninstall;
+  }
+
+  /**
+   * `helm test`: runs the release's test hooks and waits for them, within {@code timeoutSeconds}. Throws
+   * {@link HelmException} with Helm's message when a test fails or does not finish in time.
+   */
+  public void test(String releaseName, String namespace, long timeoutSeconds) {
+    LOG.debug("helm call: test {}/{}", namespace, releaseName);
+    call(() -> {
+      TestCommand test = Helm.test(releaseName).withNamespace(namespace)
+          .withTimeout((int) Math.max(1, timeoutSeconds));
+      kubeconfig.get().apply(test::withKubeConfig, test::withKubeConfigContents);
+      return test.call();
     });
   }
 

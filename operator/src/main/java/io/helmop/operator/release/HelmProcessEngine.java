@@ -91,6 +91,11 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   @Override
+  public void uninstall(String releaseName, String namespace, UninstallOptions options) {
+    inProcess.uninstall(releaseName, namespace, options);
+  }
+
+  @Override
   public RenderedRelease render(ReleaseRequest request, String kubeVersion) {
     if (renders == null) {
       return inProcess.render(request, kubeVersion);
@@ -183,6 +188,9 @@ public class HelmProcessEngine implements HelmEngine {
         }
       }
       int exit = worker.exitValue();
+      if (exit == HelmWorker.TESTS_FAILED) {
+        throw new HelmTestsFailedException(Files.readString(HelmWorker.resultFile(jobFile)).strip());
+      }
       if (exit == HelmWorker.HELM_FAILED) {
         throw new HelmException(Files.readString(HelmWorker.resultFile(jobFile)).strip(), null);
       }

@@ -15,13 +15,15 @@ import org.slf4j.MDC;
  * cannot be interrupted inside the JVM (its Go code waits on a context nobody can cancel), but a process can
  * be stopped. The job comes from the file named by the only argument.
  *
- * <p>Exit 0: done. Exit 70: Helm failed, its message is in the result file. Exit 71: the operator went away
+ * <p>Exit 0: done. Exit 70: Helm failed, its message is in the result file. Exit 72: the release was installed
+ * or upgraded, but its tests (spec.test) failed, Helm's message is in the result file. Exit 71: the operator went away
  * (its end of stdin closed), so this operation must not outlive it. Anything else: the worker crashed (a JVM
  * that cannot start exits with 1, hence codes of their own).
  */
 public final class HelmWorker {
   static final int HELM_FAILED = 70;
   static final int OPERATOR_GONE = 71;
+  static final int TESTS_FAILED = 72;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One install or upgrade; values may hold secrets, so the file is readable by the operator's user only. */
@@ -38,6 +40,7 @@ public final class HelmWorker {
       boolean createNamespace,
       boolean cleanupOnFail,
       boolean skipCrds,
+      ReleaseRequest.Options options,
       String kubeconfigFile,
       String kubeconfigContents,
       String workDir) {
@@ -46,14 +49,16 @@ public final class HelmWorker {
         Path workDir) {
       return new Job(install, description, request.releaseName(), request.namespace(), request.chart().toString(),
           request.values(), request.atomic(), request.waitReady(), request.timeout().toSeconds(),
-          request.createNamespace(), request.cleanupOnFail(), request.skipCrds(),
+          request.createNamespace(), request.cleanupOnFail(), request.skipCrds(), request.options(),
           kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(),
           workDir.toString());
     }
 
     ReleaseRequest request() {
       return new ReleaseRequest(releaseName, namespace, Path.of(chart), values, atomic, waitReady,
-          Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail, skipCrds, false);
+          Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail, skipCrds, false,
+          options == null ? ReleaseRequest.Options.defaults(atomic, waitReady, Duration.ofSeconds(timeoutSeconds))
+              : options);
     }
 
     HelmKubeconfig kubeconfig() {
@@ -83,6 +88,17 @@ public final class HelmWorker {
     } catch (HelmException e) {
       Files.writeString(resultFile(jobFile), e.getMessage() == null ? "" : e.getMessage());
       System.exit(HELM_FAILED);
+    }
+    ReleaseRequest.Tests tests = job.request().options().test();
+    if (tests.enable()) {
+      // in this process too: bounded by its timeout, stopped with it when superseded, with the release's rights
+      try {
+        helm.test(job.releaseName(), job.namespace(),
+            tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : job.timeoutSeconds());
+      } catch (HelmException e) {
+        Files.writeString(resultFile(jobFile), e.getMessage() == null ? "" : e.getMessage());
+        System.exit(TESTS_FAILED);
+      }
     }
     System.exit(0);
   }

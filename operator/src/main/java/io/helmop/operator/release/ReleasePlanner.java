@@ -59,23 +59,49 @@ public class ReleasePlanner implements Planner {
     HelmReleaseSpec spec = release.getSpec();
     Duration interval = Durations.interval(spec.getInterval());
     ResolvedChart chart = resolveChart(release, interval);
+    List<ValuesSource> sources = values.sources(release, chart);
+    ReleaseRequest request = request(release, chart.archive(), ValuesComposer.merged(sources));
+    return DesiredRelease.of(chart, request, sources,
+        io.helmop.operator.postrender.PostRenderers.digestInput(spec));
+  }
+
+  /**
+   * The Helm options the spec asks for: spec.install's own atomic/wait/timeout (each falling back to spec.upgrade's
+   * when unset), the switches, the tests; a switch helm-java cannot honour stalls here, before anything runs.
+   */
+  public static ReleaseRequest request(HelmRelease release, java.nio.file.Path archive, java.util.Map<String, Object> values)
+      throws ReconcileFailure {
+    HelmReleaseSpec spec = release.getSpec();
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
     InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();
-    List<ValuesSource> sources = values.sources(release, chart);
+    Switches.refuseUnsupported(spec);
+    boolean upgradeWait = !Boolean.FALSE.equals(upgrade.getWait()) && !Boolean.TRUE.equals(upgrade.getDisableWait());
+    Duration upgradeTimeout = Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m");
+    ReleaseRequest.Operation installs = new ReleaseRequest.Operation(
+        install.getAtomic() != null ? install.getAtomic() : !Boolean.FALSE.equals(upgrade.getAtomic()),
+        install.getDisableWait() != null ? !install.getDisableWait() : upgradeWait,
+        (install.getTimeout() == null ? upgradeTimeout
+            : Durations.parse("spec.install.timeout", install.getTimeout(), "5m")).toSeconds(),
+        Boolean.TRUE.equals(install.getDisableOpenAPIValidation()));
     ReleaseRequest request = new ReleaseRequest(
         release.releaseName(),
         release.targetNamespace(),
-        chart.archive(),
-        ValuesComposer.merged(sources),
+        archive,
+        values,
         !Boolean.FALSE.equals(upgrade.getAtomic()),
-        !Boolean.FALSE.equals(upgrade.getWait()),
-        Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m"),
+        upgradeWait,
+        upgradeTimeout,
         Boolean.TRUE.equals(install.getCreateNamespace()),
         !Boolean.FALSE.equals(upgrade.getCleanupOnFail()),
         install.getCrds() == CrdPolicy.Skip,
-        install.getCrds() == CrdPolicy.CreateReplace || upgrade.getCrds() == CrdPolicy.CreateReplace);
-    return DesiredRelease.of(chart, request, sources,
-        io.helmop.operator.postrender.PostRenderers.digestInput(spec));
+        install.getCrds() == CrdPolicy.CreateReplace || upgrade.getCrds() == CrdPolicy.CreateReplace,
+        new ReleaseRequest.Options(installs, Boolean.TRUE.equals(upgrade.getDisableOpenAPIValidation()),
+            Boolean.TRUE.equals(upgrade.getForce()), Boolean.TRUE.equals(upgrade.getPreserveValues()),
+            Switches.tests(spec)));
+    if (Switches.schemaValidationDisabled(release)) {
+      request = request.withChart(SchemaFreeChart.copyOf(archive));
+    }
+    return request;
   }
 
   /** Exactly one source: a Helm repository or OCI registry (repository + name) or a Git folder (git). */

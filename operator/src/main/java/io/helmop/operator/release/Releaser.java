@@ -5,7 +5,13 @@ import io.helmop.api.v1alpha1.CrdPolicy;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.InstallSpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.operator.rollback.RollbackChart;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
@@ -19,14 +25,22 @@ import org.slf4j.LoggerFactory;
 /** Installs or upgrades a release through Helm, then trims Helm's history to maxHistory. */
 public class Releaser {
   private static final Logger LOG = LoggerFactory.getLogger(Releaser.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
   private final ObjectRestorer restorer;
+  private final Path workDir;
   /** Releases ("namespace/name") a Helm call is running for: two HelmReleases naming one never run at once. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer) {
+    this(helm, records, restorer, Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /** @param workDir where the chart of a rollback after failed tests is written for Helm */
+  public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer, Path workDir) {
+    this.workDir = workDir;
     this.helm = helm;
     this.records = records;
     this.restorer = restorer;
@@ -67,7 +81,9 @@ public class Releaser {
    */
   private List<ReleaseRecord> applyOwned(HelmRelease release, DesiredRelease desired, List<ReleaseRecord> history,
       int maxHistory, BooleanSupplier superseded) throws ReconcileFailure {
-    ReleaseRequest request = desired.request();
+    boolean install = isInstall(history);
+    // an install runs with spec.install's own atomic, wait and timeout
+    ReleaseRequest request = install ? desired.request().forInstall() : desired.request();
     ReleaseOwner owner = ReleaseOwner.of(release);
     List<ReleaseRecord> now = records.history(request.namespace(), request.releaseName());
     Optional<ReleaseOwner> marked = ReleaseRecords.owner(now);
@@ -75,7 +91,7 @@ public class Releaser {
       throw marked.get().ownedBy(release);
     }
     int newestBefore = now.stream().mapToInt(ReleaseRecord::revision).max().orElse(0);
-    boolean install = isInstall(history);
+    HelmTestsFailedException testsFailed = null;
     prepareCrds(release, desired, install);
     try {
       String description = ReleaseRecords.appliedDescription(install, desired.digest());
@@ -90,6 +106,8 @@ public class Releaser {
       }
     } catch (HelmStoppedException e) {
       throw undoStopped(release, desired, history, e);
+    } catch (HelmTestsFailedException e) {
+      testsFailed = e; // Helm released: what happens next depends on spec.test.ignoreFailures
     } catch (HelmException e) {
       records.prune(request.namespace(), request.releaseName(), maxHistory);
       String verb = install ? "Install" : "Upgrade";
@@ -108,8 +126,87 @@ public class Releaser {
           + "success for release " + request.releaseName() + " but its newest record is not deployed; helmop "
           + "retries.", null);
     }
+    if (testsFailed != null && !request.options().test().ignoreFailures()) {
+      throw remediateTests(release, desired, request, history, after.get(0), testsFailed, maxHistory);
+    }
     return after;
   }
+
+  /**
+   * The tests of a revision Helm just deployed failed: it is treated as a failed install or upgrade. Atomic
+   * (the default) undoes it as Helm's --atomic would: an install is uninstalled, an upgrade rolled back to the
+   * revision that served before (a new revision reproducing it, as `helm rollback` makes). Otherwise the tested
+   * revision stays, marked failed, and the next attempt upgrades from it. The attempt counts against the retries.
+   */
+  private ReconcileFailure remediateTests(HelmRelease release, DesiredRelease desired, ReleaseRequest request,
+      List<ReleaseRecord> before, ReleaseRecord tested, HelmTestsFailedException failure, int maxHistory) {
+    boolean install = isInstall(before);
+    TestRun run = TestRun.of(tested);
+    String which = run.failed().isEmpty() ? "the tests" : "test " + String.join(", ", run.failed());
+    String summary = HelmFailures.summary(failure);
+    String failedDescription = TESTS_FAILED + ": " + which;
+    Optional<ReleaseRecord> lastGood = before.stream().filter(ReleaseRecord::isDeployed).findFirst();
+    String undone;
+    try {
+      if (install && request.atomic()) {
+        helm.uninstall(request.releaseName(), request.namespace());
+        undone = "The release was uninstalled (spec.install.atomic) and is installed again on the next attempt.";
+      } else if (!install && request.atomic() && lastGood.isPresent()) {
+        rollBackTo(release, request, lastGood.get(), tested.revision());
+        records.markFailed(records.history(request.namespace(), request.releaseName()).stream()
+            .filter(r -> r.revision() == tested.revision()).findFirst().orElse(tested), failedDescription);
+        undone = "Helm's revision " + tested.revision() + " is marked failed and revision " + lastGood.get().revision()
+            + " serves again (rolled back, spec.upgrade.atomic).";
+      } else {
+        records.markFailed(tested, failedDescription);
+        undone = "Revision " + tested.revision() + " stays, marked failed (atomic is false); the next attempt "
+            + "upgrades from it.";
+      }
+    } catch (RuntimeException e) {
+      undone = "Undoing it failed too: " + e.getMessage() + ".";
+    }
+    records.prune(request.namespace(), request.releaseName(), maxHistory);
+    String field = install ? "spec.install.retries" : "spec.upgrade.retries";
+    return ReconcileFailure.retryable(Reasons.TEST_FAILED, (install ? "Install" : "Upgrade") + " of chart "
+        + desired.chart().nameAndVersion() + " as release " + request.releaseName() + " revision "
+        + tested.revision() + " succeeded, but " + which + " failed (spec.test): " + summary + ". " + undone
+        + " helmop retries up to " + field + "; fix the chart or its values, or set spec.test.ignoreFailures "
+        + "to keep a release whose tests fail.", new HelmException(summary, null));
+  }
+
+  /** Helm's rollback (helm-java has none): an upgrade to the chart and values of {@code target}, untested. */
+  private void rollBackTo(HelmRelease release, ReleaseRequest request, ReleaseRecord target, int failedRevision) {
+    var record = records.releaseJson(request.namespace(), request.releaseName(), target.revision())
+        .orElseThrow(() -> new HelmException("Helm keeps no record of revision " + target.revision(), null));
+    int newestBefore = records.latest(request.namespace(), request.releaseName()).map(ReleaseRecord::revision)
+        .orElse(0);
+    Path chartDir;
+    try {
+      Files.createDirectories(workDir);
+      chartDir = Files.createTempDirectory(workDir, "rollback-");
+    } catch (IOException e) {
+      throw new HelmException("cannot write the rollback chart: " + e.getMessage(), e);
+    }
+    try {
+      RollbackChart.write(record, chartDir);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> values = record.path("config").isObject()
+          ? JSON.convertValue(record.path("config"), Map.class)
+          : Map.of();
+      helm.upgrade(request.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision "
+          + target.revision() + " after the tests of revision " + failedRevision + " failed", () -> false);
+    } finally {
+      records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, ReleaseOwner.of(release));
+      try (var paths = Files.walk(chartDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // a temporary folder of the operator's own
+      }
+    }
+  }
+
+  /** How helmop's description of a revision whose tests failed starts (Helm's DESCRIPTION column). */
+  public static final String TESTS_FAILED = "helmop: tests failed";
 
   /**
    * Does what Helm's atomic mode would have done had the stopped operation been allowed to fail: its revision,
@@ -164,6 +261,7 @@ public class Releaser {
   }
 
   public static boolean isHelmFailure(ReconcileFailure failure) {
-    return Reasons.INSTALL_FAILED.equals(failure.reason()) || Reasons.UPGRADE_FAILED.equals(failure.reason());
+    return Reasons.INSTALL_FAILED.equals(failure.reason()) || Reasons.UPGRADE_FAILED.equals(failure.reason())
+        || Reasons.TEST_FAILED.equals(failure.reason());
   }
 }

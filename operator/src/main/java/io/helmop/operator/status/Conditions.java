@@ -18,8 +18,10 @@ public final class Conditions {
   public static final String ROLLED_BACK = "RolledBack";
   /** The production checklist (spec.policy): whether the rendered release breaks none of its rules. */
   public static final String POLICY_COMPLIANT = "PolicyCompliant";
-  private static final List<String> ORDER = List.of(READY, RECONCILING, STALLED, RELEASED, ROLLED_BACK,
-      POLICY_COMPLIANT, DRIFTED);
+  /** spec.test: whether the chart's tests passed on the deployed revision. */
+  public static final String TEST_SUCCESS = "TestSuccess";
+  private static final List<String> ORDER = List.of(READY, RECONCILING, STALLED, RELEASED, TEST_SUCCESS,
+      ROLLED_BACK, POLICY_COMPLIANT, DRIFTED);
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";

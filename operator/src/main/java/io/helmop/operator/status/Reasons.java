@@ -80,6 +80,11 @@ public final class Reasons {
   public static final String VALUES_INVALID = "ValuesInvalid";
   public static final String PREFLIGHT_FAILED = "PreflightFailed";
 
+  // the chart's tests (spec.test), on the TestSuccess condition
+  public static final String TEST_SUCCEEDED = "TestSucceeded";
+  public static final String TEST_FAILED = "TestFailed";
+  public static final String TESTS_NOT_RUN = "TestsNotRun";
+
   // rollback on request
   public static final String INVALID_ROLLBACK_REQUEST = "InvalidRollbackRequest";
   public static final String ROLLBACK_TARGET_NOT_FOUND = "RollbackTargetNotFound";

@@ -10,6 +10,7 @@ import io.helmop.api.v1alpha1.RollbackStatus;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.policy.PolicyReport;
 import io.helmop.operator.release.ReleaseRecord;
+import io.helmop.operator.release.TestRun;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,12 +79,42 @@ public class StatusFactory {
         && LastAttempt.RUNNING.equals(status.getLastAttempt().getResult());
     finish(status.getLastAttempt(), true, false);
     status.setRollback(null);
+    tests(release, status, deployed);
     // a rolled-back state ends here; a refused request stays visible until the next Helm release
     if (helmJustReleased || Conditions.find(status.getConditions(), Conditions.ROLLED_BACK)
         .map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(false)) {
       status.setConditions(Conditions.remove(status.getConditions(), Conditions.ROLLED_BACK));
     }
     return status;
+  }
+
+  /**
+   * TestSuccess from what `helm test` left in the deployed revision's record (spec.test), or no such condition when
+   * the tests are off (nothing stale to read).
+   */
+  private void tests(HelmRelease release, HelmReleaseStatus status, ReleaseRecord deployed) {
+    var test = release.getSpec().getTest();
+    if (test == null || !Boolean.TRUE.equals(test.getEnable())) {
+      status.setConditions(Conditions.remove(status.getConditions(), Conditions.TEST_SUCCESS));
+      return;
+    }
+    TestRun run = TestRun.of(deployed);
+    String revision = "revision " + deployed.revision() + " (" + deployed.chart() + ")";
+    if (run.tests().isEmpty()) {
+      set(release, status, Conditions.TEST_SUCCESS, Conditions.TRUE, Reasons.TEST_SUCCEEDED, "Chart of " + revision
+          + " has no tests (no hook annotated helm.sh/hook: test): nothing to run.");
+    } else if (!run.failed().isEmpty()) {
+      set(release, status, Conditions.TEST_SUCCESS, Conditions.FALSE, Reasons.TEST_FAILED, "Test "
+          + String.join(", ", run.failed()) + " of " + revision + " failed; the release is kept because "
+          + "spec.test.ignoreFailures is true. `helm test` output: kubectl logs of the test pods.");
+    } else if (!run.notRun().isEmpty()) {
+      set(release, status, Conditions.TEST_SUCCESS, Conditions.UNKNOWN, Reasons.TESTS_NOT_RUN, "Test "
+          + String.join(", ", run.notRun()) + " of " + revision + " has not run (spec.test was off when it was "
+          + "released); helmop runs the tests after the next install or upgrade.");
+    } else {
+      set(release, status, Conditions.TEST_SUCCESS, Conditions.TRUE, Reasons.TEST_SUCCEEDED, "All tests of "
+          + revision + " passed: " + String.join(", ", run.tests()) + ".");
+    }
   }
 
   /**
@@ -190,6 +221,9 @@ public class StatusFactory {
     }
     if (helmFailed) {
       set(release, status, Conditions.RELEASED, Conditions.FALSE, failure.reason(), message);
+    }
+    if (Reasons.TEST_FAILED.equals(failure.reason())) {
+      set(release, status, Conditions.TEST_SUCCESS, Conditions.FALSE, Reasons.TEST_FAILED, message);
     }
     // an attempt ends here however it failed; only a failed Helm operation counts against the retries
     finish(status.getLastAttempt(), false, helmFailed);

@@ -728,14 +728,12 @@ class HelmReleaseReconcilerTest {
 
   /** The planner without a chart source: the chart is fixed, the values are the inline ones. */
   @SuppressWarnings("unchecked")
-  static DesiredRelease plan(HelmRelease release) {
+  static DesiredRelease plan(HelmRelease release) throws ReconcileFailure {
     Map<String, Object> values = release.getSpec().getValues() == null ? Map.of()
         : JSON.convertValue(release.getSpec().getValues(), Map.class);
-    UpgradeSpec upgrade = Optional.ofNullable(release.getSpec().getUpgrade()).orElse(new UpgradeSpec());
     Path archive = Path.of("/charts/hello-0.1.0.tgz");
     return DesiredRelease.of(new ResolvedChart("hello", "0.1.0", "1.0.0", archive, "sha256:hello-0.1.0"),
-        new ReleaseRequest(release.releaseName(), release.targetNamespace(), archive, values,
-            !Boolean.FALSE.equals(upgrade.getAtomic()), true, Duration.ofMinutes(5), false, true));
+        io.helmop.operator.release.ReleasePlanner.request(release, archive, values));
   }
 
   /** A clock the test moves. */

@@ -23,7 +23,7 @@ import java.util.function.BooleanSupplier;
 public final class FakeHelmEngine implements HelmEngine {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  public enum Next { SUCCEED, FAIL, HANG_UNTIL_STOPPED, DIE_LEAVING_PENDING }
+  public enum Next { SUCCEED, FAIL, HANG_UNTIL_STOPPED, DIE_LEAVING_PENDING, TESTS_FAIL }
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -48,6 +48,15 @@ public final class FakeHelmEngine implements HelmEngine {
   /** Installs and upgrades fail with Helm's {@code message} until told otherwise. */
   public void failWith(String message) {
     next = Next.FAIL;
+    helmMessage = message;
+  }
+
+  /**
+   * Installs and upgrades succeed, but a request with tests (spec.test) then fails them: the revision's test hook
+   * is recorded as failed, as `helm test` leaves it, and the call ends in {@link HelmTestsFailedException}.
+   */
+  public void failTestsWith(String message) {
+    next = Next.TESTS_FAIL;
     helmMessage = message;
   }
 
@@ -109,6 +118,15 @@ public final class FakeHelmEngine implements HelmEngine {
           throw new HelmException(helmMessage + " (and rolled back)", null);
         }
         throw new HelmException(helmMessage, null);
+      }
+      case TESTS_FAIL -> {
+        supersedeDeployed(ns, name);
+        boolean tested = request.options().test().enable();
+        write(ns, name, revision, "deployed", description != null ? description : action + " complete",
+            request.values(), clock.instant(), tested ? "Failed" : "");
+        if (tested) {
+          throw new HelmTestsFailedException(helmMessage);
+        }
       }
       case HANG_UNTIL_STOPPED -> {
         write(ns, name, revision, "pending-" + action, "Preparing " + action, request.values());
@@ -176,6 +194,12 @@ public final class FakeHelmEngine implements HelmEngine {
 
   public void write(String namespace, String name, int revision, String status, String description,
       Map<String, Object> values, Instant lastDeployed) {
+    write(namespace, name, revision, status, description, values, lastDeployed, null);
+  }
+
+  /** @param testPhase the last run of the chart's test hook Job/NAME-smoke; null: a chart without tests */
+  public void write(String namespace, String name, int revision, String status, String description,
+      Map<String, Object> values, Instant lastDeployed, String testPhase) {
     ObjectNode release = JSON.createObjectNode();
     release.put("name", name).put("namespace", namespace).put("version", revision);
     release.putObject("info").put("status", status).put("description", description)
@@ -184,6 +208,11 @@ public final class FakeHelmEngine implements HelmEngine {
         .put("appVersion", "1.0.0");
     release.set("config", JSON.valueToTree(values));
     release.put("manifest", "");
+    if (testPhase != null) {
+      ObjectNode hook = release.putArray("hooks").addObject().put("name", name + "-smoke").put("kind", "Job");
+      hook.putArray("events").add("test");
+      hook.putObject("last_run").put("phase", testPhase);
+    }
     String secretName = "sh.helm.release.v1." + name + ".v" + revision;
     Map<String, String> labels = new HashMap<>();
     // Helm 3.13+ keeps a record's custom labels (helmop's owner marks) when it rewrites the record

@@ -2,18 +2,13 @@ package io.helmop.operator.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.UpgradeCommand;
 import com.marcnuri.helm.jni.HelmLib;
 import com.marcnuri.helm.jni.InstallOptions;
-import com.marcnuri.helm.jni.Result;
 import com.marcnuri.helm.jni.UpgradeOptions;
-import io.helmop.operator.config.HelmKubeconfig;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HelmOptionsTest {
   @TempDir Path dir;
   /** What helm-java passed to the native library: InstallOptions or UpgradeOptions. */
-  final List<Object> nativeCalls = new ArrayList<>();
+  final RecordingHelm helm = new RecordingHelm();
+  final List<Object> nativeCalls = helm.calls;
 
   @Test
   void upgradesResetValuesSoTheReleaseGetsWhatTheHelmReleaseSays() throws Exception {
@@ -63,26 +59,11 @@ class HelmOptionsTest {
         Duration.ofMinutes(5), createNamespace, true);
   }
 
-  /** As HelmProcessEngine hands a request to HelmWorker: written to a JSON job file and read back. */
   ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request) throws Exception {
-    var json = new ObjectMapper();
-    var job = HelmWorker.Job.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"), dir);
-    return json.readValue(json.writeValueAsBytes(job), HelmWorker.Job.class).request();
+    return RecordingHelm.throughTheWorkersJobFile(install, request, dir);
   }
 
-  /** A Helm library that records the options of Install and Upgrade and answers as a successful call would. */
   HelmLib recordingHelm() {
-    return (HelmLib) Proxy.newProxyInstance(HelmLib.class.getClassLoader(), new Class<?>[] {HelmLib.class},
-        (proxy, method, args) -> switch (method.getName()) {
-          case "Install", "Upgrade" -> {
-            nativeCalls.add(args[0]);
-            Result result = new Result();
-            result.out = "NAME: web\nLAST DEPLOYED: Mon, 30 Nov 2026 06:00:00 GMT\nNAMESPACE: apps\n"
-                + "STATUS: deployed\nREVISION: 1\nCHART: web\nAPP VERSION: 1.0.0\n";
-            yield result;
-          }
-          case "Free" -> null;
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    return helm.lib();
   }
 }
