@@ -15,7 +15,10 @@ import io.helmop.e2e.support.OperatorTest;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * spec.install.crds and spec.upgrade.crds on the real control plane, with a chart whose next version adds a field
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * leaves the CRD as the first install made it, so the preflight's dry run refuses the object's new field (Helm
  * alone would silently drop it); CreateReplace brings the chart's CRD before the upgrade, and the field is kept.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the first asserts that no CRD is there; the second makes it
 class CrdPolicyIT extends OperatorTest {
   private static final String CRD = "gadgets.crdpolicy.example.com";
   static ChartRepository repository;
@@ -33,7 +37,8 @@ class CrdPolicyIT extends OperatorTest {
     cluster.kubectl("delete", "crd", CRD, "--ignore-not-found").orFail();
     repository = startOperator(new ChartRepository(cluster)
         .publish(cluster.repo().resolve("e2e/src/test/charts/gadgets"), "0.1.0", "1.0.0")
-        .publish(cluster.repo().resolve("e2e/src/test/charts/gadgets-next"), "0.2.0", "1.0.0"));
+        .publish(cluster.repo().resolve("e2e/src/test/charts/gadgets-next"), "0.2.0", "1.0.0")
+        .publish(cluster.repo().resolve("e2e/src/test/charts/gadget-user"), "0.1.0", "1.0.0"));
   }
 
   @AfterAll
@@ -42,6 +47,7 @@ class CrdPolicyIT extends OperatorTest {
   }
 
   @Test
+  @Order(1)
   void theChartsCrdsAreSkippedCreatedOrReplacedAsTheSpecSays() {
     // Skip: installed without its CRD (the chart's Gadget left out), and no CRD appears
     String skipped = namespace("crds-skip");
@@ -71,6 +77,27 @@ class CrdPolicyIT extends OperatorTest {
     assertThat(gadget(ns, "{.spec.size}")).isEqualTo("2");
     assertThat(crdFields()).contains("size", "color");
     assertThat(gadget(ns, "{.spec.color}")).isEqualTo("blue");
+  }
+
+  /**
+   * A chart that asks `.Capabilities` (a kubeVersion constraint above Helm's offline default, and an API only a CRD
+   * serves) is released as the cluster is, as `helm install` does it: the Gadget is made, and the chart sees the
+   * cluster's real version.
+   */
+  @Test
+  @Order(2)
+  void aChartSeesTheClustersVersionAndTheApisItsCrdsServe() {
+    // the CRD as the test above leaves it, or (run alone) as the gadgets chart has it
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f",
+        cluster.repo().resolve("e2e/src/test/charts/gadgets/crds/gadgets.yaml").toString()).orFail();
+    cluster.kubectl("wait", "--for=condition=Established", "crd/" + CRD, "--timeout=60s").orFail();
+    String ns = namespace("capabilities");
+    apply(cluster, helmRelease(ns, "gadgets", repository.url(), "gadget-user", "0.1.0", ""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/gadgets", "-n", ns, "--timeout=180s").orFail();
+    assertThat(gadget(ns, "{.spec.size}")).as("made because the cluster serves the Gadget API").isEqualTo("3");
+    String data = cluster.kubectl("get", "configmap", "gadgets", "-n", ns, "-o", "jsonpath={.data}").orFail()
+        .output();
+    assertThat(data).contains("\"gadgetApi\":\"true\"").contains("\"kubeVersion\":\"v1.33");
   }
 
   private static void awaitRevision(String ns, int revision) {
