@@ -97,7 +97,7 @@ public final class ReleaseClassifier {
     int failures = Remediation.failuresSoFar(release, facts.desired());
     int retries = Remediation.retries(release, install);
     if (failures > retries) {
-      return state(ReleaseState.RETRIES_EXHAUSTED, "failed " + failures + " times ("
+      return state(ReleaseState.RETRIES_EXHAUSTED, "failed " + (failures == 1 ? "once" : failures + " times") + " ("
           + (install ? "spec.install.retries=" : "spec.upgrade.retries=") + retries + ")");
     }
     if (install) {
