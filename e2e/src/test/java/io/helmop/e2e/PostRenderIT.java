@@ -116,6 +116,23 @@ class PostRenderIT extends OperatorTest {
     assertThat(revisions(ns)).as("an unchanged post-renderer makes no revision").isEqualTo(2);
   }
 
+  /**
+   * spec.install.disableHooks (helm install --no-hooks): Helm gets the chart without its hooks, so the post-install
+   * Job is never made, while the same chart without the switch makes it (the release above).
+   */
+  @Test
+  void anInstallWithDisableHooksRunsNoHook() throws Exception {
+    String ns = namespace("nohooks");
+    apply(cluster, helmRelease(ns, "shop", repository.url(), "storefront", "1.0.0", """
+        install: {disableHooks: true}"""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/shop", "-n", ns, "--timeout=180s").orFail();
+    assertThat(cluster.client().apps().deployments().inNamespace(ns).withName("shop-web").get()).isNotNull();
+    assertThat(cluster.client().batch().v1().jobs().inNamespace(ns).withName("shop-seed").get())
+        .as("the post-install hook did not run").isNull();
+    assertThat(cluster.helm("get", "hooks", "shop", "-n", ns).orFail().output()).doesNotContain("shop-seed");
+    assertThat(revisions(ns)).isEqualTo(1);
+  }
+
   @Test
   void aPatchThatSelectsNothingStallsNamingTheFieldAndTheLastReleaseServes() throws Exception {
     String ns = namespace("postrender");

@@ -106,10 +106,10 @@ class SwitchesIT extends OperatorTest {
   @Test
   void aSwitchHelmJavaCannotHonourIsRefusedByName() {
     String ns = namespace("refused");
-    apply(cluster, release(ns, "app", "upgrade: {disableHooks: true}"));
+    apply(cluster, release(ns, "app", "install: {replace: true}"));
 
     Condition ready = awaitReadyFalse(ns, "app", "InvalidSpec");
-    assertThat(ready.getMessage()).contains("spec.upgrade.disableHooks is true").contains("helm-java 0.0.21");
+    assertThat(ready.getMessage()).contains("spec.install.replace is true").contains("helm-java 0.0.21");
     assertThat(condition(get(cluster, ns, "app"), "Stalled").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(HelmStorage.status(cluster, ns, "app", 1)).as("nothing released").isNull();
   }

@@ -45,8 +45,10 @@ public class InstallSpec {
       + "refused with Stalled=True, reason InvalidSpec.")
   private Boolean disableWaitForJobs;
 
-  @JsonPropertyDescription("Flux's install.disableHooks (`helm install --no-hooks`). helm-java 0.0.21 cannot skip "
-      + "the hooks of an install: true is refused with Stalled=True, reason InvalidSpec; false (default) runs them.")
+  @JsonPropertyDescription("Do not run the chart's hooks on install (Flux's install.disableHooks, `helm install "
+      + "--no-hooks`). helm-java 0.0.21 has no --no-hooks, so Helm gets the chart rendered by helmop without its "
+      + "hooks, as with spec.postRenderers (template-time `lookup` answers nothing; see docs/postrender.md). "
+      + "Default false.")
   private Boolean disableHooks;
 
   @JsonPropertyDescription("Do not validate the rendered objects against the cluster's OpenAPI schema on install "

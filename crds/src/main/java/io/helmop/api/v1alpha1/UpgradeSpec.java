@@ -56,8 +56,10 @@ public class UpgradeSpec {
       + "refused with Stalled=True, reason InvalidSpec.")
   private Boolean disableWaitForJobs;
 
-  @JsonPropertyDescription("Flux's upgrade.disableHooks (`helm upgrade --no-hooks`). helm-java 0.0.21 cannot skip "
-      + "the hooks of an upgrade: true is refused with Stalled=True, reason InvalidSpec; false (default) runs them.")
+  @JsonPropertyDescription("Do not run the chart's hooks on upgrade (Flux's upgrade.disableHooks, `helm upgrade "
+      + "--no-hooks`). helm-java 0.0.21 has no --no-hooks, so Helm gets the chart rendered by helmop without its "
+      + "hooks, as with spec.postRenderers (template-time `lookup` answers nothing; see docs/postrender.md). "
+      + "Default false.")
   private Boolean disableHooks;
 
   @JsonPropertyDescription("Do not validate the rendered objects against the cluster's OpenAPI schema on upgrade "

@@ -14,6 +14,7 @@ import io.helmop.operator.release.PreflightCharts;
 import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.release.RenderedObject;
 import io.helmop.operator.release.RenderedRelease;
+import io.helmop.operator.release.Switches;
 import io.helmop.operator.status.Reasons;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,7 +76,9 @@ public class PostRendering {
    * release (same digest) with the derived chart in place of the chart.
    */
   public Prepared prepare(HelmRelease release, DesiredRelease desired) throws ReconcileFailure {
-    if (!PostRenderers.requested(release.getSpec())) {
+    boolean postRender = PostRenderers.requested(release.getSpec());
+    boolean withoutHooks = Switches.hooksDisabled(release);
+    if (!postRender && !withoutHooks) {
       return new Prepared(desired, null);
     }
     long started = System.nanoTime();
@@ -86,7 +89,7 @@ public class PostRendering {
     } catch (HelmException e) {
       throw Preflight.renderFailure(desired, e);
     }
-    if (!rendered.hooksRendered()) {
+    if (!rendered.hooksRendered() && !withoutHooks) {
       throw ReconcileFailure.stalled(Reasons.POST_RENDER_FAILED, "The hooks of chart "
           + desired.chart().nameAndVersion() + " could not be rendered, so spec.postRenderers and "
           + "spec.commonMetadata cannot be applied without losing them; nothing was released and the last good "
@@ -94,7 +97,12 @@ public class PostRendering {
     }
     List<RenderedObject> objects;
     try {
-      objects = PostRenderers.apply(release.getSpec(), rendered.objects(), request.namespace());
+      objects = rendered.objects();
+      if (withoutHooks) {
+        // spec.install/upgrade.disableHooks: Helm never sees the hooks, so it cannot run them
+        objects = objects.stream().filter(object -> object.hookEvents().isEmpty()).toList();
+      }
+      objects = PostRenderers.apply(release.getSpec(), objects, request.namespace());
     } catch (PostRenderException e) {
       throw ReconcileFailure.stalled(Reasons.POST_RENDER_FAILED, e.getMessage() + " Nothing was released for "
           + "chart " + desired.chart().nameAndVersion() + "; the last good release keeps serving.");
@@ -110,11 +118,10 @@ public class PostRendering {
       Files.createDirectories(chart.resolve("templates"));
       Files.writeString(chart.resolve("templates").resolve(TEMPLATE), template(objects));
       Path archive = pack(chart, folder.resolve(chart.getFileName() + ".tgz"));
-      ReleaseRequest derived = new ReleaseRequest(request.releaseName(), request.namespace(), archive,
-          request.values(), request.atomic(), request.waitReady(), request.timeout(), request.createNamespace(),
-          request.cleanupOnFail(), request.skipCrds(), request.replaceCrds());
-      LOG.info("Post-rendered {} objects of chart {} for release {} in {} ms", objects.size(),
-          desired.chart().nameAndVersion(), request.releaseName(), (System.nanoTime() - started) / 1_000_000);
+      ReleaseRequest derived = request.withChart(archive);
+      LOG.info("Post-rendered {} objects of chart {} for release {}{} in {} ms", objects.size(),
+          desired.chart().nameAndVersion(), request.releaseName(), withoutHooks ? " (hooks left out)" : "",
+          (System.nanoTime() - started) / 1_000_000);
       return new Prepared(new DesiredRelease(desired.chart(), derived, desired.digest(), desired.valueSources()),
           folder);
     } catch (IOException | UncheckedIOException e) {

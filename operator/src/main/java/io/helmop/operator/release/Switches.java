@@ -24,10 +24,6 @@ public final class Switches {
     InstallSpec install = Optional.ofNullable(spec.getInstall()).orElseGet(InstallSpec::new);
     UpgradeSpec upgrade = Optional.ofNullable(spec.getUpgrade()).orElseGet(UpgradeSpec::new);
     UninstallSpec uninstall = spec.getUninstall();
-    refuse("spec.install.disableHooks", Boolean.TRUE.equals(install.getDisableHooks()), "true",
-        "helm-java 0.0.21 cannot skip the hooks of an install (it has no --no-hooks)");
-    refuse("spec.upgrade.disableHooks", Boolean.TRUE.equals(upgrade.getDisableHooks()), "true",
-        "helm-java 0.0.21 cannot skip the hooks of an upgrade (it has no --no-hooks)");
     refuse("spec.install.replace", Boolean.TRUE.equals(install.getReplace()), "true",
         "helm-java 0.0.21 cannot pass `helm install --replace`");
     refuse("spec.install.disableWaitForJobs", Boolean.FALSE.equals(install.getDisableWaitForJobs()), "false",
@@ -73,6 +69,19 @@ public final class Switches {
     return applied
         ? spec.getUpgrade() != null && Boolean.TRUE.equals(spec.getUpgrade().getDisableSchemaValidation())
         : spec.getInstall() != null && Boolean.TRUE.equals(spec.getInstall().getDisableSchemaValidation());
+  }
+
+  /**
+   * spec.install.disableHooks until the release was first applied, spec.upgrade's afterwards (as
+   * {@link #schemaValidationDisabled}). helm-java has no --no-hooks: the chart goes to Helm as a derived chart
+   * without its hooks (see PostRendering).
+   */
+  public static boolean hooksDisabled(HelmRelease release) {
+    boolean applied = release.getStatus() != null && release.getStatus().getLastAppliedRevision() != null;
+    HelmReleaseSpec spec = release.getSpec();
+    return applied
+        ? spec.getUpgrade() != null && Boolean.TRUE.equals(spec.getUpgrade().getDisableHooks())
+        : spec.getInstall() != null && Boolean.TRUE.equals(spec.getInstall().getDisableHooks());
   }
 
   /** spec.uninstall, as helm-java's uninstall takes it. */

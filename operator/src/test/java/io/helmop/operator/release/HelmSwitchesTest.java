@@ -163,10 +163,23 @@ class HelmSwitchesTest {
   }
 
   @Test
+  void disableHooksIsTheInstallsUntilTheReleaseWasAppliedThenTheUpgrades() throws Exception {
+    HelmRelease release = release();
+    release.getSpec().setInstall(new InstallSpec());
+    release.getSpec().getInstall().setDisableHooks(true);
+    assertThat(Switches.hooksDisabled(release)).isTrue();
+    ReleasePlanner.request(release, dir.resolve("web.tgz"), Map.of()); // not refused
+
+    release.setStatus(new io.helmop.api.v1alpha1.HelmReleaseStatus());
+    release.getStatus().setLastAppliedRevision(1);
+    assertThat(Switches.hooksDisabled(release)).as("spec.upgrade.disableHooks is unset").isFalse();
+    release.getSpec().setUpgrade(new UpgradeSpec());
+    release.getSpec().getUpgrade().setDisableHooks(true);
+    assertThat(Switches.hooksDisabled(release)).isTrue();
+  }
+
+  @Test
   void switchesHelmJavaCannotHonourAreRefusedNamingTheField() {
-    HelmRelease hooks = release();
-    hooks.getSpec().setUpgrade(new UpgradeSpec());
-    hooks.getSpec().getUpgrade().setDisableHooks(true);
     HelmRelease replace = release();
     replace.getSpec().setInstall(new InstallSpec());
     replace.getSpec().getInstall().setReplace(true);
@@ -177,7 +190,6 @@ class HelmSwitchesTest {
     timeout.getSpec().setUninstall(new UninstallSpec());
     timeout.getSpec().getUninstall().setTimeout("5m");
 
-    assertRefused(hooks, "spec.upgrade.disableHooks is true", "helm-java 0.0.21");
     assertRefused(replace, "spec.install.replace is true", "--replace");
     assertRefused(jobs, "spec.install.disableWaitForJobs is false", "--wait-for-jobs");
     assertRefused(timeout, "spec.uninstall.timeout is \"5m\"", "no timeout");
