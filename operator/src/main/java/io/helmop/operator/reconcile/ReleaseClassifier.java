@@ -12,6 +12,7 @@ import io.helmop.operator.rollback.RollbackRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -157,7 +158,9 @@ public final class ReleaseClassifier {
 
   /** When a pending revision that no helmop process started counts as abandoned. */
   public static Instant abandonedAt(ReleaseFacts facts, ReleaseRecord pending) {
-    Duration timeout = facts.desired() == null ? Duration.ZERO : facts.desired().request().timeout();
+    // the longer of the install's and the upgrade's timeouts: which of them the pending operation has is not known
+    Duration timeout = facts.desired() == null ? Duration.ZERO : Collections.max(List.of(
+        facts.desired().request().timeout(), facts.desired().request().forInstall().timeout()));
     return startedAt(pending).plus(timeout).plus(ABANDONED_AFTER);
   }
 

@@ -58,6 +58,13 @@ class ReleaseClassifierTest {
   static final String ME = "helmop-me";
   static final DesiredRelease APPLIED = desired("one");
   static final DesiredRelease CHANGED = desired("two");
+  /** spec.install.timeout 20m beside spec.upgrade.timeout 5m. */
+  static final DesiredRelease LONG_INSTALL = DesiredRelease.of(
+      new ResolvedChart("hello", "0.1.0", "1.0.0", Path.of("/x.tgz"), "sha256:chart"),
+      new ReleaseRequest("web", "apps", Path.of("/x.tgz"), Map.of("message", "two"), true, true,
+          Duration.ofMinutes(5), false, true, false, false, new ReleaseRequest.Options(
+              new ReleaseRequest.Operation(true, true, Duration.ofMinutes(20).toSeconds(), false), false, false,
+              false, ReleaseRequest.Tests.NONE)));
   /** spec.upgrade.atomic=false: a failed revision is kept until the next upgrade. */
   static final DesiredRelease NON_ATOMIC = desired("three", false);
   static final ReleaseOwner MINE = new ReleaseOwner("apps", "web", "uid-web");
@@ -169,6 +176,8 @@ class ReleaseClassifierTest {
         List.of(pending(4, NOW.minus(Duration.ofMinutes(5)).plusSeconds(59)), record(3, "deployed", ""))));
     rows.add(row("pending, another client's, timeout + 1 min ago", PENDING_ABANDONED, r -> { }, CHANGED,
         List.of(pending(4, NOW.minus(Duration.ofMinutes(6))), record(3, "deployed", ""))));
+    rows.add(row("pending-install within a longer spec.install.timeout is not abandoned", PENDING_LOCKED,
+        r -> { }, LONG_INSTALL, List.of(pending(1, NOW.minus(Duration.ofMinutes(6))))));
     rows.add(row("pending beats retries exhausted", PENDING_ABANDONED,
         r -> r.getStatus().setLastAttempt(attempt(CHANGED, 1, LastAttempt.RUNNING, 9, "helmop-old", 4)), CHANGED,
         List.of(pending(4, NOW), record(3, "deployed", ""))));
