@@ -112,7 +112,7 @@ cmd_run() {
 	case "$size" in
 	full) ;;
 	smoke) args=(-Dhelmop.bench.singles=2 -Dhelmop.bench.fleets=3 -Dhelmop.bench.steady=20
-		-Dhelmop.bench.interval=30s -Dhelmop.bench.chain=2 -Dhelmop.bench.storm=5 "${args[@]}") ;;
+		-Dhelmop.bench.interval=15s -Dhelmop.bench.chain=2 -Dhelmop.bench.storm=5 "${args[@]}") ;;
 	*) die "unknown size '$size' (smoke or full)" ;;
 	esac
 	cmd_build >/dev/null

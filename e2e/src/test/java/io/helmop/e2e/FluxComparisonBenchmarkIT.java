@@ -49,7 +49,7 @@ class FluxComparisonBenchmarkIT {
   static final List<Integer> FLEETS = Arrays.stream(System.getProperty("helmop.bench.fleets", "3").split(","))
       .map(String::strip).map(Integer::valueOf).toList();
   static final int STEADY_SECONDS = Integer.getInteger("helmop.bench.steady", 20);
-  static final String INTERVAL = System.getProperty("helmop.bench.interval", "30s");
+  static final String INTERVAL = System.getProperty("helmop.bench.interval", "15s");
   static final int CHAIN = Integer.getInteger("helmop.bench.chain", 2);
   static final int STORM = Integer.getInteger("helmop.bench.storm", 5);
   static final Duration LIMIT = Duration.ofMinutes(Integer.getInteger("helmop.bench.limit-minutes", 30));
