@@ -47,7 +47,8 @@ public class InstallSpec {
 
   @JsonPropertyDescription("Do not run the chart's hooks on install (Flux's install.disableHooks, `helm install "
       + "--no-hooks`). helm-java 0.0.21 has no --no-hooks, so Helm gets the chart rendered by helmop without its "
-      + "hooks, as with spec.postRenderers (template-time `lookup` answers nothing; see docs/postrender.md). "
+      + "hooks, as with spec.postRenderers (`lookup` answers when helmop renders, not when Helm installs; see "
+      + "docs/postrender.md). "
       + "Default false.")
   private Boolean disableHooks;
 

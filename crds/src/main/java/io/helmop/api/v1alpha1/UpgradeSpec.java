@@ -58,7 +58,8 @@ public class UpgradeSpec {
 
   @JsonPropertyDescription("Do not run the chart's hooks on upgrade (Flux's upgrade.disableHooks, `helm upgrade "
       + "--no-hooks`). helm-java 0.0.21 has no --no-hooks, so Helm gets the chart rendered by helmop without its "
-      + "hooks, as with spec.postRenderers (template-time `lookup` answers nothing; see docs/postrender.md). "
+      + "hooks, as with spec.postRenderers (`lookup` answers when helmop renders, not when Helm installs; see "
+      + "docs/postrender.md). "
       + "Default false.")
   private Boolean disableHooks;
 

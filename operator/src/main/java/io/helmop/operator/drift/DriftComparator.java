@@ -62,9 +62,9 @@ final class DriftComparator {
    * of objects: a list element's position says nothing about which element it is.
    */
   static Set<String> leftovers(ObjectNode target, ObjectNode undone) {
-    Set<String> kept = pointers(target);
+    Set<String> kept = pointers(restorable(target));
     Set<String> result = new TreeSet<>();
-    for (String pointer : pointers(undone)) {
+    for (String pointer : pointers(restorable(undone))) {
       String parent = parent(pointer);
       if (!pointer.isEmpty() && !kept.contains(pointer) && kept.contains(parent)
           && undone.at(parent).isObject()) {
@@ -72,6 +72,22 @@ final class DriftComparator {
       }
     }
     return result;
+  }
+
+  /**
+   * What a restore may take off: of the metadata only single labels and annotations (never the whole map, which
+   * holds Helm's and other tools' keys too, nor the name or namespace); no status.
+   */
+  private static ObjectNode restorable(ObjectNode object) {
+    ObjectNode copy = object.deepCopy();
+    copy.remove("status");
+    ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+    for (String field : List.of("labels", "annotations")) {
+      JsonNode map = object.path("metadata").path(field);
+      metadata.set(field, map.isObject() ? map.deepCopy() : JsonNodeFactory.instance.objectNode());
+    }
+    copy.set("metadata", metadata);
+    return copy;
   }
 
   /** Sorted pointers, for messages and status. */

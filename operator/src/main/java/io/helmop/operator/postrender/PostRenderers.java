@@ -141,7 +141,8 @@ public final class PostRenderers {
       }
     }
     if (selected.isEmpty()) {
-      throw new PostRenderException(field + (spec.getTarget() == null ? " (its apiVersion, kind and metadata)" : ".target") + " " + target + " selects none of the " + objects.size() + " objects the chart renders: "
+      throw new PostRenderException(field + (spec.getTarget() == null ? " (its apiVersion, kind and metadata)"
+          : ".target") + " " + target + " selects none of the " + objects.size() + " objects the chart renders: "
           + "fix the target, or remove the patch.");
     }
     for (int i : selected) {
@@ -194,7 +195,9 @@ public final class PostRenderers {
       Selector labels, Selector annotations, String describe) {
 
     static Target of(PatchTarget target, String field) throws PostRenderException {
-      return new Target(target.getGroup(), target.getVersion(), target.getKind(),
+      // as in Kustomize, an empty field selects anything
+      return new Target(blankToNull(target.getGroup()), blankToNull(target.getVersion()),
+          blankToNull(target.getKind()),
           regex(target.getName(), field + ".name"), regex(target.getNamespace(), field + ".namespace"),
           selector(target.getLabelSelector(), field + ".labelSelector"),
           selector(target.getAnnotationSelector(), field + ".annotationSelector"), describe(target));
@@ -221,9 +224,14 @@ public final class PostRenderers {
         target.setNamespace(Pattern.quote(namespace));
       }
       Target parsed = of(target, field);
-      return new Target(parsed.group, parsed.version, parsed.kind, parsed.name, parsed.namespace, null, null,
+      // the patch's own apiVersion "v1" means the core group only
+      return new Target(target.getGroup(), target.getVersion(), kind, parsed.name, parsed.namespace, null, null,
           "(" + (apiVersion.isEmpty() ? "" : "apiVersion=" + apiVersion + ", ") + "kind=" + kind + ", name=" + name
               + (namespace.isEmpty() ? "" : ", namespace=" + namespace) + ")");
+    }
+
+    private static String blankToNull(String value) {
+      return value == null || value.isBlank() ? null : value;
     }
 
     boolean matches(ObjectNode object, String releaseNamespace) {

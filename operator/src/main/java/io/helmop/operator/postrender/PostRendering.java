@@ -99,8 +99,10 @@ public class PostRendering {
     try {
       objects = rendered.objects();
       if (withoutHooks) {
-        // spec.install/upgrade.disableHooks: Helm never sees the hooks, so it cannot run them
-        objects = objects.stream().filter(object -> object.hookEvents().isEmpty()).toList();
+        // spec.install/upgrade.disableHooks: Helm never sees the hooks, so it cannot run them; test hooks stay for
+        // spec.test, as with `helm install --no-hooks`
+        objects = objects.stream().filter(object -> object.hookEvents().isEmpty()
+            || object.hookEvents().stream().allMatch(event -> event.startsWith("test"))).toList();
       }
       objects = PostRenderers.apply(release.getSpec(), objects, request.namespace());
     } catch (PostRenderException e) {

@@ -127,8 +127,8 @@ final class RollBack implements Action {
       @SuppressWarnings("unchecked")
       Map<String, Object> values = record.path("config").isObject()
           ? JSON.convertValue(record.path("config"), Map.class) : Map.of();
-      helm.upgrade(new ReleaseRequest(name, namespace, chartDir, values, base.atomic(), base.waitReady(),
-          base.timeout(), false, base.cleanupOnFail()), "helmop: rollback to revision " + target,
+      // the spec's switches (force, validation) hold for a rollback too; the chart's tests do not run
+      helm.upgrade(base.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision " + target,
           () -> false); // a rollback someone asked for runs to its end, like `helm rollback`
     } catch (HelmException e) {
       records.prune(namespace, name, maxHistory);

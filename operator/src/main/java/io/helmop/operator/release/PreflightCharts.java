@@ -47,8 +47,8 @@ public final class PreflightCharts {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ObjectMapper JSON = new ObjectMapper();
   /** An archive bigger than this unpacked is not a chart anyone means (a zip bomb is). */
-  private static final long MAX_UNPACKED_BYTES = 128L * 1024 * 1024;
-  private static final int MAX_ENTRIES = 20_000;
+  static final long MAX_UNPACKED_BYTES = 128L * 1024 * 1024;
+  static final int MAX_ENTRIES = 20_000;
 
   private final Path root;
   private final int capacity;

@@ -34,10 +34,6 @@ public class Releaser {
   /** Releases ("namespace/name") a Helm call is running for: two HelmReleases naming one never run at once. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-  public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer) {
-    this(helm, records, restorer, Path.of(System.getProperty("java.io.tmpdir")));
-  }
-
   /** @param workDir where the chart of a rollback after failed tests is written for Helm */
   public Releaser(HelmEngine helm, ReleaseRecords records, ObjectRestorer restorer, Path workDir) {
     this.workDir = workDir;
@@ -119,7 +115,10 @@ public class Releaser {
           + io.helmop.operator.tenancy.Forbidden.explain(summary).map(rbac -> " " + rbac).orElse(""),
           new HelmException(summary, null));
     }
-    records.prune(request.namespace(), request.releaseName(), maxHistory);
+    if (testsFailed == null) {
+      // after failed tests the revision before is still needed (the rollback); remediateTests prunes
+      records.prune(request.namespace(), request.releaseName(), maxHistory);
+    }
     List<ReleaseRecord> after = records.history(request.namespace(), request.releaseName());
     if (after.isEmpty() || !after.get(0).isDeployed()) {
       throw ReconcileFailure.retryable(install ? Reasons.INSTALL_FAILED : Reasons.UPGRADE_FAILED, "Helm reported "
@@ -164,6 +163,15 @@ public class Releaser {
       }
     } catch (RuntimeException e) {
       undone = "Undoing it failed too: " + e.getMessage() + ".";
+      try {
+        // a deployed revision whose tests failed must not pass for the release the spec asks for
+        records.markFailed(records.history(request.namespace(), request.releaseName()).stream()
+            .filter(r -> r.revision() == tested.revision()).findFirst().orElse(tested), failedDescription);
+        undone += " Revision " + tested.revision() + " is marked failed.";
+      } catch (RuntimeException unmarked) {
+        undone += " Marking revision " + tested.revision() + " failed did not work either: " + unmarked.getMessage()
+            + ".";
+      }
     }
     records.prune(request.namespace(), request.releaseName(), maxHistory);
     String field = install ? "spec.install.retries" : "spec.upgrade.retries";

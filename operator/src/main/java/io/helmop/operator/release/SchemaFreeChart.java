@@ -31,21 +31,36 @@ final class SchemaFreeChart {
     if (Files.exists(copy)) {
       return copy;
     }
+    Path partial = null;
     try {
-      Path partial = Files.createTempFile(archive.getParent(), "without-schema-", ".part");
+      partial = Files.createTempFile(archive.getParent(), "without-schema-", ".part");
       try (InputStream in = Files.newInputStream(archive); OutputStream out = Files.newOutputStream(partial)) {
-        strip(in, out);
+        strip(in, out, new long[] {PreflightCharts.MAX_UNPACKED_BYTES, PreflightCharts.MAX_ENTRIES});
       }
       Files.move(partial, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return copy;
     } catch (IOException e) {
+      deleteQuietly(partial);
       throw ReconcileFailure.stalled(Reasons.CHART_INVALID, "disableSchemaValidation: the chart archive "
           + archive.getFileName() + " could not be copied without its " + SCHEMA + ": " + e.getMessage() + ".");
     }
   }
 
-  /** Copies a .tgz chart, leaving out every values.schema.json and stripping packaged subcharts the same way. */
-  static void strip(InputStream archive, OutputStream out) throws IOException {
+  private static void deleteQuietly(Path file) {
+    try {
+      if (file != null) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException ignored) {
+      // a temporary file in the chart cache
+    }
+  }
+
+  /**
+   * Copies a .tgz chart, leaving out every values.schema.json and stripping packaged subcharts the same way,
+   * within {@code budget}: bytes and entries left (the preflight's bounds on an unpacked chart, subcharts included).
+   */
+  static void strip(InputStream archive, OutputStream out, long[] budget) throws IOException {
     try (var tarIn = new TarArchiveInputStream(new GZIPInputStream(archive));
         var tarOut = new TarArchiveOutputStream(new GZIPOutputStream(out))) {
       tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -55,10 +70,18 @@ final class SchemaFreeChart {
         if (name.equals(SCHEMA) || name.endsWith("/" + SCHEMA)) {
           continue;
         }
-        byte[] bytes = tarIn.readAllBytes();
+        if (--budget[1] < 0) {
+          throw new IOException("the chart has more than " + PreflightCharts.MAX_ENTRIES + " files");
+        }
+        byte[] bytes = tarIn.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, budget[0] + 1));
+        budget[0] -= bytes.length;
+        if (budget[0] < 0) {
+          throw new IOException("the chart unpacks to more than " + (PreflightCharts.MAX_UNPACKED_BYTES >> 20)
+              + " MiB");
+        }
         if (name.contains("/charts/") && name.endsWith(".tgz")) {
           var subchart = new ByteArrayOutputStream();
-          strip(new ByteArrayInputStream(bytes), subchart);
+          strip(new ByteArrayInputStream(bytes), subchart, budget);
           bytes = subchart.toByteArray();
         }
         TarArchiveEntry copy = new TarArchiveEntry(name);

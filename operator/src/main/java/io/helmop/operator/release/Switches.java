@@ -32,6 +32,11 @@ public final class Switches {
     refuse("spec.upgrade.disableWaitForJobs", Boolean.FALSE.equals(upgrade.getDisableWaitForJobs()), "false",
         "helm-java 0.0.21 cannot pass --wait-for-jobs and helmop does not wait for Jobs itself; remove the field "
             + "or set it to true, which is what helmop does");
+    boolean rendersItself = io.helmop.operator.postrender.PostRenderers.requested(spec)
+        || Boolean.TRUE.equals(upgrade.getDisableHooks());
+    refuse("spec.upgrade.preserveValues", Boolean.TRUE.equals(upgrade.getPreserveValues()) && rendersItself,
+        "true", "helmop renders the chart itself for spec.postRenderers, spec.commonMetadata and disableHooks, with "
+            + "the spec's values, not the values Helm would reuse; drop one of them");
     if (uninstall != null) {
       refuse("spec.uninstall.timeout", uninstall.getTimeout() != null, "\"" + uninstall.getTimeout() + "\"",
           "helm-java 0.0.21's uninstall takes no timeout; remove the field");

@@ -145,7 +145,8 @@ final class ChartDependencies {
           : repo.startsWith("@") || lower.startsWith("alias:")
           ? "names repository \"" + repo + "\", a `helm repo add` name, which means nothing to helmop: write the "
               + "repository's URL (https://, oci:// or file://) instead"
-          : "has repository \"" + repo + "\", which is not an https://, http://, oci:// or file:// URL: fix it");
+          : "has repository \"" + SourceUrls.redact(repo) + "\", which is not an https://, http://, oci:// or "
+              + "file:// URL: fix it");
     }
     ChartSpec spec = new ChartSpec();
     spec.setRepository(repo);

@@ -56,6 +56,18 @@ class DriftComparatorTest {
   }
 
   @Test
+  void aRestoreTakesOffSingleAnnotationsNeverTheWholeMapNorTheNamespace() {
+    ObjectNode target = MANIFEST.deepCopy();
+    target.with("metadata").remove("annotations");
+    target.with("metadata").remove("namespace");
+    ObjectNode failed = MANIFEST.deepCopy();
+    failed.with("metadata").putObject("annotations").put("example.com/canary", "yes");
+    failed.with("metadata").put("namespace", "apps");
+
+    assertThat(DriftComparator.leftovers(target, failed)).containsExactly("/metadata/annotations/example.com~1canary");
+  }
+
+  @Test
   void anObjectAsStoredHasNoDrift() {
     ObjectNode live = stored();
     live.with("status").put("readyReplicas", 1);
