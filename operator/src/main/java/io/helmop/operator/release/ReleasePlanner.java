@@ -69,17 +69,21 @@ public class ReleasePlanner implements Planner {
    * The Helm options the spec asks for: spec.install's own atomic/wait/timeout (each falling back to spec.upgrade's
    * when unset), the switches, the tests; a switch helm-java cannot honour stalls here, before anything runs.
    */
-  public static ReleaseRequest request(HelmRelease release, java.nio.file.Path archive, java.util.Map<String, Object> values)
-      throws ReconcileFailure {
+  public static ReleaseRequest request(HelmRelease release, java.nio.file.Path archive,
+      java.util.Map<String, Object> values) throws ReconcileFailure {
     HelmReleaseSpec spec = release.getSpec();
     UpgradeSpec upgrade = spec.getUpgrade() == null ? new UpgradeSpec() : spec.getUpgrade();
     InstallSpec install = spec.getInstall() == null ? new InstallSpec() : spec.getInstall();
     Switches.refuseUnsupported(spec);
     boolean upgradeWait = !Boolean.FALSE.equals(upgrade.getWait()) && !Boolean.TRUE.equals(upgrade.getDisableWait());
     Duration upgradeTimeout = Durations.parse("spec.upgrade.timeout", upgrade.getTimeout(), "5m");
+    boolean installWait = install.getDisableWait() != null ? !install.getDisableWait() : upgradeWait;
+    // Helm's atomic mode waits: an operation that does not wait is not atomic either, for Helm and for helmop's
+    // own undo of failed tests and its restores alike
     ReleaseRequest.Operation installs = new ReleaseRequest.Operation(
-        install.getAtomic() != null ? install.getAtomic() : !Boolean.FALSE.equals(upgrade.getAtomic()),
-        install.getDisableWait() != null ? !install.getDisableWait() : upgradeWait,
+        (install.getAtomic() != null ? install.getAtomic() : !Boolean.FALSE.equals(upgrade.getAtomic()))
+            && installWait,
+        installWait,
         (install.getTimeout() == null ? upgradeTimeout
             : Durations.parse("spec.install.timeout", install.getTimeout(), "5m")).toSeconds(),
         Boolean.TRUE.equals(install.getDisableOpenAPIValidation()));
@@ -88,7 +92,7 @@ public class ReleasePlanner implements Planner {
         release.targetNamespace(),
         archive,
         values,
-        !Boolean.FALSE.equals(upgrade.getAtomic()),
+        !Boolean.FALSE.equals(upgrade.getAtomic()) && upgradeWait,
         upgradeWait,
         upgradeTimeout,
         Boolean.TRUE.equals(install.getCreateNamespace()),
