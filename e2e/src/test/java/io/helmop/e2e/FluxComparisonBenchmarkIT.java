@@ -78,6 +78,7 @@ class FluxComparisonBenchmarkIT {
     if (repository != null) {
       repository.close();
     }
+    FluxControllers.removeCrds(cluster);
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -52,6 +52,44 @@ public final class FluxControllers implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes Flux's CRDs again: with them, `kubectl ... helmrelease/NAME` in the tests that run afterwards on the
+   * shared control plane means Flux's HelmRelease, not helmop's.
+   */
+  public static void removeCrds(LocalCluster cluster) {
+    List<String> flux = cluster.kubectl("get", "crd", "-o", "name").orFail().output().lines().map(String::strip)
+        .filter(name -> name.endsWith(".toolkit.fluxcd.io")).toList();
+    for (String crd : flux) {
+      // with the controllers gone, an object left by a failed scenario would hold its CRD by its finalizer
+      String kind = crd.substring(crd.indexOf('/') + 1);
+      String objects = cluster.kubectl("get", kind, "-A", "-o",
+          "jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{\"\\n\"}{end}").output();
+      objects.lines().map(String::strip).filter(line -> !line.isEmpty()).forEach(line -> {
+        String[] object = line.split(" ");
+        cluster.kubectl("patch", kind, object[1], "-n", object[0], "--type=merge", "-p",
+            "{\"metadata\":{\"finalizers\":null}}");
+      });
+    }
+    if (!flux.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("delete", "--wait=true", "--timeout=120s"));
+      args.addAll(flux);
+      cluster.kubectl(args.toArray(String[]::new)).orFail();
+      // kubectl keeps a discovery cache (10 min) that would still send `helmrelease` to Flux's group; a fresh
+      // `api-resources` rewrites it
+      for (int attempt = 0; attempt < 30; attempt++) {
+        if (!cluster.kubectl("api-resources", "-o", "name").orFail().output().contains("toolkit.fluxcd.io")) {
+          return;
+        }
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   /** Starts both controllers and waits for their health endpoints. */
   public static FluxControllers start(LocalCluster cluster, Path binaries) {
     FluxControllers flux = new FluxControllers();
