@@ -190,7 +190,10 @@ public final class LocalCluster {
     String[] argv = new String[args.length + 1];
     argv[0] = binary(tool).toString();
     System.arraycopy(args, 0, argv, 1, args.length);
+    // kubectl's discovery cache lives and dies with this control plane's state: in ~/.kube/cache it outlived the
+    // cluster, and a kind a test had added (Flux's HelmRelease) still captured `helmrelease/NAME` in the next run
     return Command.run(Duration.ofMinutes(5), Map.of("KUBECONFIG", kubeconfig.toString(),
+        "KUBECACHEDIR", kubeconfig.resolveSibling("kube-cache").toString(),
         "HELM_CACHE_HOME", repoRoot.resolve("e2e/target/helm-cache").toString(),
         "HELM_CONFIG_HOME", repoRoot.resolve("e2e/target/helm-config").toString()), stdin, null, argv);
   }
