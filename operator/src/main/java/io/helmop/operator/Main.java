@@ -131,12 +131,13 @@ public final class Main implements Callable<Integer> {
     var impersonation = new Impersonation(client,
         new ServiceAccountKubeconfigs(kubeconfig, workDir.resolve("impersonation")), tenancy.defaultServiceAccount());
     KubernetesClient releaseClient = impersonation.releaseClient();
-    // render workers start at the first render: a standby replica never renders and keeps none
-    var renderWorkers = new HelmWorkerPool(renders.limits(), workDir);
+    // Helm workers start at the first render: a standby replica never renders and keeps none. Installs and
+    // upgrades have workers of their own on top of the render workers, so a burst of them never holds up a render
+    var helmWorkers = new HelmWorkerPool(renders.limits().plusWorkers(config.helmProcesses()), workDir);
     var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(impersonation::kubeconfig, signals, workDir),
-        impersonation::kubeconfig, workDir, config.helmProcesses(), renderWorkers);
+        impersonation::kubeconfig, workDir, config.helmProcesses(), helmWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
-    metrics.watchRenderWorkers(renderWorkers);
+    metrics.watchRenderWorkers(helmWorkers);
     var helm = new MeteredHelmEngine(helmProcesses, metrics);
     var records = new ReleaseRecords(releaseClient);
     var chartCache = new ChartCache(config.cacheDir().resolve("charts"), config.cacheMaxBytes());

@@ -49,8 +49,9 @@ public record OperatorConfig(
 
     @CommandLine.Option(names = "--helm-processes", paramLabel = "N",
         defaultValue = "${env:HELMOP_HELM_PROCESSES:-4}",
-        description = "How many Helm installs and upgrades run at the same time, each in a child process of "
-            + "about 160 MiB; more wait their turn. Default: ${DEFAULT-VALUE}. Env: HELMOP_HELM_PROCESSES.")
+        description = "How many Helm installs and upgrades run at the same time, each in a warm Helm worker "
+            + "process (about 160 MiB, retired after 30 s idle); more wait their turn. Default: ${DEFAULT-VALUE}. "
+            + "Env: HELMOP_HELM_PROCESSES.")
     int helmProcesses;
 
     @CommandLine.Option(names = "--shutdown-timeout", paramLabel = "DURATION",

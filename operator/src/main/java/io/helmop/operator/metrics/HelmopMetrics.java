@@ -129,26 +129,29 @@ public class HelmopMetrics {
         .strongReference(true).register(registry);
   }
 
-  /** Gauges of the Helm child processes (installs and upgrades). */
+  /** Gauges of the installs and upgrades (each holds a Helm worker while it runs). */
   public void watchHelmProcesses(IntSupplier busy, IntSupplier waiting, int max) {
     Gauge.builder("helmop.helm.processes.busy", busy::getAsInt)
-        .description("Helm child processes running an install or upgrade").strongReference(true).register(registry);
+        .description("Installs and upgrades running, each in a Helm worker").strongReference(true).register(registry);
     Gauge.builder("helmop.helm.processes.waiting", waiting::getAsInt)
-        .description("Installs and upgrades waiting for a free Helm process").strongReference(true)
+        .description("Installs and upgrades waiting for their turn (--helm-processes)").strongReference(true)
         .register(registry);
     Gauge.builder("helmop.helm.processes.max", () -> max)
-        .description("Most Helm child processes at a time (--helm-processes)").strongReference(true)
+        .description("Most installs and upgrades at a time (--helm-processes)").strongReference(true)
         .register(registry);
   }
 
-  /** The render workers: alive, renders waiting for one, the most at a time, and renders stopped by bound. */
+  /**
+   * The Helm workers (renders, lints, installs, upgrades): alive, calls waiting for one, the most at a time, and
+   * renders stopped by bound.
+   */
   public void watchRenderWorkers(io.helmop.operator.release.HelmWorkerPool workers) {
     Gauge.builder("helmop.render.workers.alive", workers::alive)
-        .description("Render worker processes alive, idle or busy").strongReference(true).register(registry);
+        .description("Helm worker processes alive, idle or busy").strongReference(true).register(registry);
     Gauge.builder("helmop.render.workers.waiting", workers::waiting)
-        .description("Renders and lints waiting for a free render worker").strongReference(true).register(registry);
+        .description("Helm calls waiting for a free Helm worker").strongReference(true).register(registry);
     Gauge.builder("helmop.render.workers.max", () -> workers.limits().workers())
-        .description("Most render workers at a time (--render-workers)").strongReference(true).register(registry);
+        .description("Most Helm workers at a time (--render-workers plus --helm-processes)").strongReference(true).register(registry);
     for (var bound : io.helmop.operator.release.RenderLimitException.Bound.values()) {
       io.micrometer.core.instrument.FunctionCounter.builder("helmop.render.stopped", workers,
               w -> w.stopped(bound))

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 
 /**
  * Helm calls through helm-java (Helm's Go library inside the JVM). Nothing here can be interrupted: install and
- * upgrade run in a {@link HelmWorker} process, see {@link HelmProcessEngine}.
+ * upgrade run in a {@link HelmWorkerServer} process, see {@link HelmProcessEngine}.
  */
 public class HelmJavaEngine {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HelmJavaEngine.class);

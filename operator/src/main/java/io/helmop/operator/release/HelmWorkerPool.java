@@ -35,15 +35,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A few warm {@link HelmWorkerServer} processes that run renders and lints one at a time each, under bounds the
- * operator's own JVM cannot give a Helm call: a memory limit (the worker's resident memory, Go's included, read
- * from /proc every {@value #SAMPLE_MILLIS} ms; the worker is killed at the mark), a time limit per call (killed
- * at the deadline), and an output bound. A worker is retired after {@link Limits#callsPerWorker()} calls (Helm
- * leaks about 5 KB of native memory a call) or when a call left it above {@value #RECYCLE_PERCENT}% of the
- * limit, and replaced in the background when killed or retired.
+ * Warm {@link HelmWorkerServer} processes that run Helm calls one at a time each: renders and lints, installs and
+ * upgrades. A call gets bounds the operator's own JVM cannot give it: a memory limit (the worker's resident memory,
+ * Go's included, read from /proc every {@value #SAMPLE_MILLIS} ms; the worker is killed at the mark), a time limit
+ * (a render's --render-timeout; an install's own Helm timeout with a margin) and an output bound; and it can be
+ * stopped when its HelmRelease moves on (the worker is killed). A worker is retired after
+ * {@link Limits#callsPerWorker()} calls (Helm leaks about 5 KB of native memory a call), when a call left it above
+ * {@value #RECYCLE_PERCENT}% of the limit, or after {@value #IDLE_SECONDS} s idle (but one, kept warm), and
+ * replaced in the background when killed or retired.
  *
- * <p>Callers pass an operation name and a job; the worker dispatches on the name, so installs and upgrades
- * (issue #15) can move here by adding operations on the worker's side.
+ * <p>Reusing workers is what makes installs cheap: a new JVM per install cost about 0.6 s of start-up and
+ * 160 MiB (docs/benchmarks.md has the figures before and after).
  */
 public final class HelmWorkerPool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HelmWorkerPool.class);
@@ -51,6 +53,10 @@ public final class HelmWorkerPool implements AutoCloseable {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   static final long SAMPLE_MILLIS = 10;
   static final int RECYCLE_PERCENT = 75;
+  /** How long a worker beyond the first may sit idle before it is retired (its memory given back). */
+  static final long IDLE_SECONDS = 30;
+  /** How long an install or upgrade may run past Helm's own timeout before its worker is stopped. */
+  static final Duration HELM_TIMEOUT_MARGIN = Duration.ofSeconds(60);
   private static final long POLL_MILLIS = 100;
   private static final String WORKER_DIR_PREFIX = "helm-worker-";
   /** A cold JVM loading Helm's library; far above what it takes (about 1 s), below "stuck". */
@@ -63,13 +69,18 @@ public final class HelmWorkerPool implements AutoCloseable {
       List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
   /**
-   * @param workers how many worker processes at most (calls beyond wait for a free one)
+   * @param workers how many worker processes at most (calls beyond wait for a free one): the render workers and
+   *     the installs and upgrades that may run at once
    * @param memoryBytes a worker's resident memory limit (JVM and Helm's Go memory)
-   * @param timeout one call's time limit
+   * @param timeout one render's or lint's time limit
    * @param callsPerWorker calls before a worker is replaced by a fresh one
    * @param outputBytes the largest result a worker may hand back (read into the operator's heap)
    */
   public record Limits(int workers, long memoryBytes, Duration timeout, int callsPerWorker, long outputBytes) {
+    public Limits plusWorkers(int more) {
+      return new Limits(workers + more, memoryBytes, timeout, callsPerWorker, outputBytes);
+    }
+
     /** The worker's Java heap: enough for Helm's output and its parsing, leaving the rest to Go. */
     long heapBytes() {
       return Math.max(64L << 20, memoryBytes * 2 / 5);
@@ -100,6 +111,7 @@ public final class HelmWorkerPool implements AutoCloseable {
       return thread;
     });
     watcher.scheduleWithFixedDelay(this::watchMemory, SAMPLE_MILLIS, SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+    watcher.scheduleWithFixedDelay(this::retireIdle, IDLE_SECONDS, 1, TimeUnit.SECONDS);
     removeLeftovers();
   }
 
@@ -162,7 +174,7 @@ public final class HelmWorkerPool implements AutoCloseable {
    * Runs one call on a worker and returns its result.
    *
    * @param what how messages name the call, e.g. "the render of chart web-1.0.0"
-   * @throws RenderLimitException the worker went over a bound and was killed
+   * @throws RenderLimitException a render or lint went over a bound and its worker was killed
    * @throws HelmStoppedException {@code superseded} turned true
    * @throws HelmException Helm failed (its message), or the worker could not run
    */
@@ -220,8 +232,25 @@ public final class HelmWorkerPool implements AutoCloseable {
       retire(worker);
       return true;
     }
+    worker.idleSince = System.nanoTime();
     idle.addFirst(worker); // the most recently used first: its caches are warm
     return false;
+  }
+
+  /** Gives back the memory of workers a burst needed and the quiet that follows does not: all but one. */
+  private void retireIdle() {
+    try {
+      Worker oldest;
+      while (idle.size() > 1 && (oldest = idle.peekLast()) != null
+          && System.nanoTime() - oldest.idleSince > TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
+        if (idle.removeLastOccurrence(oldest)) { // false: a call took it meanwhile
+          LOG.debug("Retiring Helm worker {}: idle for {} s", oldest.process.pid(), IDLE_SECONDS);
+          retire(oldest);
+        }
+      }
+    } catch (RuntimeException e) { // a scheduled task that throws is never run again: this one must go on
+      LOG.warn("Retiring idle Helm workers failed: {}", e.toString());
+    }
   }
 
   /** Starts a worker into the idle ones when one is free to start. */
@@ -334,9 +363,10 @@ public final class HelmWorkerPool implements AutoCloseable {
         .collect(Collectors.joining(File.pathSeparator));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // C1 and the serial collector keep a mostly idle JVM small; a full heap ends the worker (a bound, not a hang)
-    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss1m",
-        "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError", tmpDirOption(dir)));
+    // C1, the serial collector, a heap that starts small and a small code cache keep a mostly idle JVM small
+    // (141 → 118 MiB idle); a full heap ends the worker (a bound, not a hang)
+    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss1m", "-Xms8m",
+        "-XX:ReservedCodeCacheSize=24m", "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError", tmpDirOption(dir)));
     command.addAll(List.of("-cp", classPath, HelmWorkerServer.class.getName(), token, dir.toString()));
     return command;
   }
@@ -366,6 +396,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     /** The last call got its answer (a result, or Helm's error): the worker can take the next one. */
     volatile boolean answered;
     volatile long peak;
+    volatile long idleSince;
     volatile RenderLimitException.Bound killedFor;
 
     Worker(Process process, String token, Path dir) {
@@ -410,9 +441,9 @@ public final class HelmWorkerPool implements AutoCloseable {
       try {
         jobFile = Files.createTempFile(dir, "job-", ".json",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        resultFile = HelmWorker.resultFile(jobFile);
+        resultFile = HelmWorkerServer.resultFile(jobFile);
         JSON.writeValue(jobFile.toFile(), job);
-        return await(jobFile, resultFile, resultType, what, superseded);
+        return await(job, jobFile, resultFile, resultType, what, superseded);
       } catch (IOException e) {
         throw new HelmException("could not hand " + what + " to a Helm worker: " + e.getMessage(), e);
       } catch (InterruptedException e) {
@@ -426,7 +457,7 @@ public final class HelmWorkerPool implements AutoCloseable {
       }
     }
 
-    private <T> T await(Path jobFile, Path resultFile, Class<T> resultType, String what,
+    private <T> T await(HelmWorkerServer.Job job, Path jobFile, Path resultFile, Class<T> resultType, String what,
         BooleanSupplier superseded) throws IOException, InterruptedException {
       calls++;
       answered = false;
@@ -435,7 +466,8 @@ public final class HelmWorkerPool implements AutoCloseable {
       stdin.write(jobFile.toString() + "\n");
       stdin.flush();
       long start = System.nanoTime();
-      long deadline = start + limits.timeout().toNanos();
+      Duration timeout = job.rendersOnly() ? limits.timeout() : job.job().helmTimeout().plus(HELM_TIMEOUT_MARGIN);
+      long deadline = start + timeout.toNanos();
       String reply;
       while ((reply = replies.poll(POLL_MILLIS, TimeUnit.MILLISECONDS)) == null) {
         if (superseded.getAsBoolean()) {
@@ -445,6 +477,10 @@ public final class HelmWorkerPool implements AutoCloseable {
         if (System.nanoTime() - deadline > 0) {
           killedFor = RenderLimitException.Bound.TIME;
           process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+          if (!job.rendersOnly()) {
+            throw new HelmException(what + " was still running " + seconds(HELM_TIMEOUT_MARGIN) + " after Helm's "
+                + "own timeout of " + seconds(job.job().helmTimeout()) + ", and its Helm worker was stopped", null);
+          }
           throw stopped(RenderLimitException.Bound.TIME, what + " took longer than the render "
               + "timeout of " + seconds(limits.timeout()) + " (--render-timeout), and its Helm worker was stopped");
         }
@@ -481,6 +517,9 @@ public final class HelmWorkerPool implements AutoCloseable {
       }
       if (reply.equals(HelmWorkerServer.FAILED)) {
         throw new HelmException(Files.readString(resultFile).strip(), null);
+      }
+      if (reply.equals(HelmWorkerServer.TESTS_FAILED)) {
+        throw new HelmTestsFailedException(Files.readString(resultFile).strip());
       }
       return JSON.readValue(resultFile.toFile(), resultType);
     }

@@ -16,30 +16,46 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.MDC;
 
 /**
- * A warm Helm worker of {@link HelmWorkerPool}: a child process that runs one Helm call after another, so that a
- * render whose templates grow without end takes this process's memory, not the operator's, and the pool can
- * kill it at its bound.
+ * A warm Helm worker of {@link HelmWorkerPool}: a child process that runs one Helm call after another. A render
+ * whose templates grow without end takes this process's memory, not the operator's, and the pool can kill it at
+ * its bound; an install or upgrade that its HelmRelease no longer wants is stopped by killing the process (a
+ * helm-java upgrade cannot be interrupted inside the JVM: its Go code waits on a context nobody can cancel).
  *
  * <p>Arguments: a token and the worker's own folder. Each line on stdin names a job file ({@link Job}); the
  * answer goes to the job file's {@code .result} sibling (JSON of the result, or Helm's message) and one line
- * {@code <token> ok|failed} on stdout. Only the pool's lines carry the token: whatever Helm's Go code prints to
+ * {@code <token> ok|failed|tests-failed} on stdout (tests-failed: the release was installed or upgraded but its
+ * tests, spec.test, failed). Only the pool's lines carry the token: whatever Helm's Go code prints to
  * the same stdout is passed on as log. End of stdin means the operator retired this worker or went away, even
  * by SIGKILL: the worker halts at once, mid-render too.
  */
 public final class HelmWorkerServer {
   static final String OK = "ok";
   static final String FAILED = "failed";
+  static final String TESTS_FAILED = "tests-failed";
+  /** The exit code of a worker whose operator went away (its end of stdin closed). */
+  static final int OPERATOR_GONE = 71;
   static final String READY = "ready";
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  /**
-   * One call: {@code operation} is render or lint (installs may follow, issue #15); {@code job} holds the
-   * request as {@link HelmWorker} reads it, so a field added there reaches warm workers too.
-   */
-  record Job(String operation, HelmWorker.Job job, String kubeVersion) {}
+  /** One call: {@code operation} is render, lint, install or upgrade. */
+  record Job(String operation, HelmJob job, String kubeVersion) {
+    static final String RENDER = "render";
+    static final String LINT = "lint";
+    static final String INSTALL = "install";
+    static final String UPGRADE = "upgrade";
+
+    /** Renders and lints are bounded by the render limits; installs and upgrades by Helm's own timeout. */
+    boolean rendersOnly() {
+      return RENDER.equals(operation) || LINT.equals(operation);
+    }
+  }
 
   private HelmWorkerServer() {}
+
+  static Path resultFile(Path jobFile) {
+    return jobFile.resolveSibling(jobFile.getFileName() + ".result");
+  }
 
   public static void main(String[] args) throws Exception {
     String token = args[0];
@@ -63,15 +79,19 @@ public final class HelmWorkerServer {
         MDC.put("resource.name", job.job().releaseName());
         var helm = new HelmJavaEngine(job.job()::kubeconfig, signals, dir, charts);
         Object result = switch (job.operation()) {
-          case "render" -> helm.render(job.job().request(), job.kubeVersion());
-          case "lint" -> helm.lint(job.job().request());
+          case Job.RENDER -> helm.render(job.job().request(), job.kubeVersion());
+          case Job.LINT -> helm.lint(job.job().request());
+          case Job.INSTALL, Job.UPGRADE -> release(helm, job.job());
           default -> throw new HelmException("unknown operation " + job.operation(), null);
         };
-        JSON.writeValue(HelmWorker.resultFile(jobFile).toFile(), result);
+        JSON.writeValue(resultFile(jobFile).toFile(), result);
         status = OK;
+      } catch (HelmTestsFailedException e) {
+        Files.writeString(resultFile(jobFile), e.getMessage() == null ? "" : e.getMessage());
+        status = TESTS_FAILED;
       } catch (RuntimeException | IOException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        Files.writeString(HelmWorker.resultFile(jobFile), message);
+        Files.writeString(resultFile(jobFile), message);
         status = FAILED;
       } finally {
         MDC.clear();
@@ -79,6 +99,28 @@ public final class HelmWorkerServer {
       protocol.println(token + " " + status);
       protocol.flush();
     }
+  }
+
+  /**
+   * Installs or upgrades, then runs the release's tests (spec.test) here too: bounded by its timeout, stopped with
+   * the operation when superseded, with the release's rights.
+   */
+  private static String release(HelmJavaEngine helm, HelmJob job) {
+    if (job.install()) {
+      helm.install(job.request(), job.description());
+    } else {
+      helm.upgrade(job.request(), job.description());
+    }
+    ReleaseRequest.Tests tests = job.request().options().test();
+    if (tests.enable()) {
+      try {
+        helm.test(job.releaseName(), job.namespace(),
+            tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : job.timeoutSeconds());
+      } catch (HelmException e) {
+        throw new HelmTestsFailedException(e.getMessage());
+      }
+    }
+    return "done";
   }
 
   private static void readJobs(BlockingQueue<String> jobs) {
@@ -91,7 +133,7 @@ public final class HelmWorkerServer {
       } catch (IOException ignored) {
         // a broken pipe means the same as the end
       }
-      Runtime.getRuntime().halt(HelmWorker.OPERATOR_GONE);
+      Runtime.getRuntime().halt(OPERATOR_GONE);
     }, "operator-watch");
     reader.setDaemon(true);
     reader.start();

@@ -15,15 +15,24 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Installs run in a child process that helmop can stop. The "API servers" here are sockets on 127.0.0.1: a
+ * Installs run in a Helm worker process that helmop can stop. The "API servers" here are sockets on 127.0.0.1: a
  * closed port (Helm fails at once) and one that accepts connections and never answers (Helm would wait).
  */
 class HelmProcessEngineTest {
   @TempDir Path dir;
+  private HelmWorkerPool pool;
+
+  @AfterEach
+  void stop() {
+    if (pool != null) {
+      pool.close();
+    }
+  }
 
   @Test
   void helmsOwnFailureComesBackFromTheWorker() throws Exception {
@@ -38,7 +47,28 @@ class HelmProcessEngineTest {
         .isNotInstanceOf(HelmStoppedException.class)
         .hasMessageContaining("127.0.0.1:" + closedPort)
         .hasMessageContaining("connection refused");
-    assertThat(Files.list(dir.resolve("work"))).as("job files hold values: removed after the call").isEmpty();
+    try (var files = Files.walk(dir.resolve("work"))) {
+      assertThat(files.filter(f -> f.getFileName().toString().startsWith("job-")))
+          .as("job files hold values: removed after the call").isEmpty();
+    }
+  }
+
+  @Test
+  void installsUpgradesAndRendersShareOneWarmWorker() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    HelmProcessEngine helm = engine(closedPort);
+    for (int i = 0; i < 3; i++) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> helm.upgrade(request(), null, () -> false)).hasMessageContaining("connection refused");
+      System.out.printf("upgrade %d (Helm fails at once): %d ms%s%n", i + 1, (System.nanoTime() - start) / 1_000_000,
+          i == 0 ? " (the worker's start included)" : "");
+    }
+    assertThat(helm.render(request(), "v1.33.0").objects()).hasSize(1);
+
+    assertThat(pool.started()).as("one worker served all four calls: no JVM start per install").isEqualTo(1);
   }
 
   @Test
@@ -47,15 +77,23 @@ class HelmProcessEngineTest {
       HelmProcessEngine helm = engine(server.port());
       long started = System.nanoTime();
 
-      // superseded once Helm is at work (it has reached the API server), however long the child JVM took to start
-      assertThatThrownBy(() -> helm.install(request(), null, () -> !server.connections.isEmpty()))
+      // superseded once Helm is at work (it has reached the API server), however long the worker took to start
+      List<Long> atWork = new CopyOnWriteArrayList<>();
+      assertThatThrownBy(() -> helm.install(request(), null, () -> {
+        if (server.connections.isEmpty()) {
+          return false;
+        }
+        atWork.addAll(pool.pids());
+        return true;
+      }))
           .isInstanceOf(HelmStoppedException.class)
           .hasMessageContaining("stopped the install of release web");
-      System.out.printf("superseded install stopped %d ms after it started, child JVM start included (Helm was "
+      System.out.printf("superseded install stopped %d ms after it started, worker start included (Helm was "
           + "waiting on a silent API "
           + "server, timeout 5 min)%n", (System.nanoTime() - started) / 1_000_000);
       assertThat(server.connections).as("Helm was at work when it was stopped").isNotEmpty();
-      assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)).isEmpty();
+      assertThat(atWork).as("the worker that ran it was killed (a fresh one replaces it)").singleElement()
+          .satisfies(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
     }
   }
 
@@ -71,8 +109,9 @@ class HelmProcessEngineTest {
         """.formatted(apiServerPort));
     HelmKubeconfig config = HelmKubeconfig.fromFile(kubeconfig);
     Path work = dir.resolve("work");
-    return new HelmProcessEngine(new HelmJavaEngine(config, SignalHandlers.captureJvmHandlers(), work), config,
-        work, 1);
+    pool = new HelmWorkerPool(new HelmWorkerPool.Limits(1, 384L << 20, Duration.ofSeconds(30), 100, 16L << 20), work);
+    return new HelmProcessEngine(new HelmJavaEngine(config, SignalHandlers.captureJvmHandlers(), work), () -> config,
+        work, 1, pool);
   }
 
   private ReleaseRequest request() throws IOException {

@@ -32,11 +32,11 @@ final class RecordingHelm {
         });
   }
 
-  /** As HelmProcessEngine hands a request to HelmWorker: written to a JSON job file and read back. */
+  /** As HelmProcessEngine hands a request to a Helm worker: written to a JSON job file and read back. */
   static ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request, Path dir)
       throws Exception {
     var json = new ObjectMapper();
-    var job = HelmWorker.Job.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"), dir);
-    return json.readValue(json.writeValueAsBytes(job), HelmWorker.Job.class).request();
+    var job = HelmJob.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"), dir);
+    return json.readValue(json.writeValueAsBytes(job), HelmJob.class).request();
   }
 }

@@ -1,0 +1,56 @@
+package io.helmop.operator.release;
+
+import io.helmop.operator.config.HelmKubeconfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A release request as a Helm worker process reads it from its job file. Values may hold secrets: the file is
+ * readable by the operator's user only and deleted after the call.
+ */
+record HelmJob(
+    boolean install,
+    String description,
+    String releaseName,
+    String namespace,
+    String chart,
+    Map<String, Object> values,
+    boolean atomic,
+    boolean waitReady,
+    long timeoutSeconds,
+    boolean createNamespace,
+    boolean cleanupOnFail,
+    boolean skipCrds,
+    ReleaseRequest.Options options,
+    String kubeconfigFile,
+    String kubeconfigContents,
+    String workDir) {
+
+  static HelmJob of(boolean install, ReleaseRequest request, String description, HelmKubeconfig kubeconfig,
+      Path workDir) {
+    return new HelmJob(install, description, request.releaseName(), request.namespace(), request.chart().toString(),
+        request.values(), request.atomic(), request.waitReady(), request.timeout().toSeconds(),
+        request.createNamespace(), request.cleanupOnFail(), request.skipCrds(), request.options(),
+        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(),
+        workDir.toString());
+  }
+
+  ReleaseRequest request() {
+    return new ReleaseRequest(releaseName, namespace, Path.of(chart), values, atomic, waitReady,
+        Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail, skipCrds, false,
+        options == null ? ReleaseRequest.Options.defaults(atomic, waitReady, Duration.ofSeconds(timeoutSeconds))
+            : options);
+  }
+
+  HelmKubeconfig kubeconfig() {
+    return HelmKubeconfig.of(kubeconfigFile == null ? null : Path.of(kubeconfigFile), kubeconfigContents);
+  }
+
+  /** The longest an install or upgrade may run, its tests included; Helm stops it by itself before that. */
+  Duration helmTimeout() {
+    ReleaseRequest.Tests tests = request().options().test();
+    long testSeconds = !tests.enable() ? 0 : tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : timeoutSeconds;
+    return Duration.ofSeconds(timeoutSeconds + testSeconds);
+  }
+}
