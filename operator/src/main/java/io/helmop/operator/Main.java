@@ -29,6 +29,7 @@ import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
 import io.helmop.operator.release.HelmWorkerPool;
+import io.helmop.operator.scheduling.BothEndsQueue;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
 import io.helmop.operator.source.ChartCache;
@@ -50,7 +51,6 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -160,9 +160,9 @@ public final class Main implements Callable<Integer> {
         records, helm, preflight, statuses, events, new SettleWindow(config.dependencySettle(), clock), references,
         drift, managedObjects, workDir, clock, instance, metrics, limits, impersonation);
 
-    // JOSDK's default pool, made here so that its queue can be measured
+    // JOSDK's default pool, made here so that its queue can be measured and served from both ends
     var reconcileThreads = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0L,
-        TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+        TimeUnit.MILLISECONDS, new BothEndsQueue());
     metrics.watchReconcileQueue(reconcileThreads);
     metrics.watchLeadership(leadership::isLeader);
     Operator operator = new Operator(o -> {

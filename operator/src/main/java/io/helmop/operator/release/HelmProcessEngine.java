@@ -1,9 +1,8 @@
 package io.helmop.operator.release;
 
 import io.helmop.operator.config.HelmKubeconfig;
+import io.helmop.operator.scheduling.BothEndsGate;
 import java.nio.file.Path;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -27,10 +26,10 @@ public class HelmProcessEngine implements HelmEngine {
   private final Path workDir;
   /**
    * Bounds the installs and upgrades at once (they hold a worker while Helm waits for readiness); the pool has
-   * this many workers more than its render workers, so renders never wait behind a burst of installs.
+   * this many workers more than its render workers, so renders never wait behind a burst of installs. Under a
+   * backlog, the oldest and the newest waiting go in turn: a release just created does not wait for a whole storm.
    */
-  private final Semaphore releaseSlots;
-  private final int maxOperations;
+  private final BothEndsGate turns;
   private final HelmWorkerPool workers;
 
   public HelmProcessEngine(HelmJavaEngine inProcess, Supplier<HelmKubeconfig> kubeconfig, Path workDir,
@@ -38,19 +37,18 @@ public class HelmProcessEngine implements HelmEngine {
     this.inProcess = inProcess;
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
-    this.releaseSlots = new Semaphore(maxOperations, true);
-    this.maxOperations = maxOperations;
+    this.turns = new BothEndsGate(maxOperations);
     this.workers = workers;
   }
 
   /** Installs and upgrades running now (a metric). */
   public int busy() {
-    return maxOperations - releaseSlots.availablePermits();
+    return turns.busy();
   }
 
   /** Installs and upgrades waiting for their turn (a metric). */
   public int waiting() {
-    return releaseSlots.getQueueLength();
+    return turns.waiting();
   }
 
   @Override
@@ -100,10 +98,8 @@ public class HelmProcessEngine implements HelmEngine {
     String operation = (job.install() ? "install" : "upgrade") + " of release " + job.releaseName();
     LOG.debug("helm call: {} (in a Helm worker)", operation);
     try {
-      while (!releaseSlots.tryAcquire(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-        if (superseded.getAsBoolean()) {
-          throw new HelmStoppedException("helmop dropped the " + operation + ", which was waiting for its turn");
-        }
+      if (!turns.enter(superseded, POLL_MILLIS)) {
+        throw new HelmStoppedException("helmop dropped the " + operation + ", which was waiting for its turn");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -113,7 +109,7 @@ public class HelmProcessEngine implements HelmEngine {
       workers.call(new HelmWorkerServer.Job(job.install() ? HelmWorkerServer.Job.INSTALL
           : HelmWorkerServer.Job.UPGRADE, job, null), String.class, "the " + operation, superseded);
     } finally {
-      releaseSlots.release();
+      turns.release();
     }
   }
 }
