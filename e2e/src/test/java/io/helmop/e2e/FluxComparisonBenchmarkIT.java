@@ -52,6 +52,12 @@ class FluxComparisonBenchmarkIT {
   static final String INTERVAL = System.getProperty("helmop.bench.interval", "15s");
   static final int CHAIN = Integer.getInteger("helmop.bench.chain", 2);
   static final int STORM = Integer.getInteger("helmop.bench.storm", 5);
+  /**
+   * Flags of a second helmop for the fleets only (e.g. "--helm-processes=8 --concurrency=20"): it runs as shard
+   * "alt" beside the default one, so the fleet is measured at two settings in the same run.
+   */
+  static final List<String> ALT_SETTINGS = Arrays.stream(System.getProperty("helmop.bench.alt-settings", "")
+      .strip().split("\\s+")).filter(a -> !a.isEmpty()).toList();
   static final Duration LIMIT = Duration.ofMinutes(Integer.getInteger("helmop.bench.limit-minutes", 30));
 
   static LocalCluster cluster;
@@ -109,19 +115,33 @@ class FluxComparisonBenchmarkIT {
   static final class Helmop implements Operator {
     final OperatorProcess process;
     final int metricsPort;
+    final String name;
+    /** The shard label its releases carry (null: none, the default instance's). */
+    final String shard;
 
     Helmop() {
+      this("helmop", null, List.of());
+    }
+
+    Helmop(String name, String shard, List<String> flags) {
+      this.name = name;
+      this.shard = shard;
       metricsPort = freePort();
+      List<String> args = new ArrayList<>(List.of("--leader-election", "false",
+          "--health-address", "127.0.0.1:" + metricsPort, "--metrics-address", "127.0.0.1:" + metricsPort));
+      if (shard != null) {
+        args.add("--shard=" + shard);
+      }
+      args.addAll(flags);
       // the operator's own retry defaults (the tests' launcher shortens them)
       process = OperatorProcess.start(cluster, Map.of("HELMOP_RETRY_INITIAL_INTERVAL", "5s",
-              "HELMOP_RETRY_MAX_INTERVAL", "5m"), "--leader-election", "false",
-          "--health-address", "127.0.0.1:" + metricsPort, "--metrics-address", "127.0.0.1:" + metricsPort);
+              "HELMOP_RETRY_MAX_INTERVAL", "5m"), args.toArray(String[]::new));
       waitFor(() -> curl("http://127.0.0.1:" + metricsPort + "/readyz").exitCode() == 0, Duration.ofMinutes(2),
           "helmop ready (log: " + process.logFile() + ")");
     }
 
     public String name() {
-      return "helmop";
+      return name;
     }
 
     public List<Long> pids() {
@@ -134,12 +154,13 @@ class FluxComparisonBenchmarkIT {
       return """
           apiVersion: helmop.io/v1alpha1
           kind: HelmRelease
-          metadata: {name: %s, namespace: %s}
+          metadata: {name: %s, namespace: %s%s}
           spec:
             chart: {repository: "%s", name: hello, version: "0.1.0"}
             interval: %s
             values: {message: "%s"}
-          %s%s""".formatted(name, namespace, repository.url(), INTERVAL, message,
+          %s%s""".formatted(name, namespace, shard == null ? "" : ", labels: {helmop.io/shard: " + shard + "}",
+          repository.url(), INTERVAL, message,
           drift ? "  driftDetection: {mode: Enabled}\n" : "",
           dependsOn == null ? "" : "  dependsOn: [{name: " + dependsOn + "}]\n");
     }
@@ -213,6 +234,8 @@ class FluxComparisonBenchmarkIT {
 
   /** helmop first, then Flux, in every scenario. */
   static final List<Operator> operators = new ArrayList<>();
+  /** helmop at the other settings, fleets only (null when not asked for). */
+  static Operator alternative;
 
   // ---------------------------------------------------------------------------------------------------------
   // Scenarios
@@ -229,6 +252,9 @@ class FluxComparisonBenchmarkIT {
     try {
       operators.add(new Helmop());
       operators.add(new Flux());
+      if (!ALT_SETTINGS.isEmpty()) {
+        alternative = new Helmop("helmop " + String.join(" ", ALT_SETTINGS), "alt", ALT_SETTINGS);
+      }
       Map<String, Long> baseline = timed("baseline", this::steadyBaseline);
       timed("single installs and upgrades", () -> {
         singleInstallsAndUpgrades();
@@ -254,6 +280,9 @@ class FluxComparisonBenchmarkIT {
       });
     } finally {
       operators.forEach(Operator::close);
+      if (alternative != null) {
+        alternative.close();
+      }
     }
   }
 
@@ -318,7 +347,11 @@ class FluxComparisonBenchmarkIT {
 
   void fleetAndSteadyState(int size, Map<String, Long> baseline) {
     Map<String, Fleet> fleets = new LinkedHashMap<>();
-    for (Operator op : operators) {
+    List<Operator> measured = new ArrayList<>(operators);
+    if (alternative != null) {
+      measured.add(alternative);
+    }
+    for (Operator op : measured) {
       String which = op.name();
       String ns = cluster.createNamespace("bench-fleet-" + which.toLowerCase());
       op.prepare(ns);
@@ -336,6 +369,7 @@ class FluxComparisonBenchmarkIT {
         fleet.seconds = millisSince(start) / 1000.0;
         fleet.cpu = meter.cpuSecondsSinceStart();
         fleet.peakMib = meter.peakMib();
+        fleet.peakPssMib = meter.peakPssMib();
       }
       // steady state: the fleet Ready, nothing changes; the test makes no request while it lasts
       sleep(Duration.ofSeconds(5));
@@ -592,6 +626,7 @@ class FluxComparisonBenchmarkIT {
     double seconds;
     double cpu;
     long peakMib;
+    long peakPssMib;
     double steadyCpu;
     long steadyRssMib;
     Map<String, Long> api = Map.of();
@@ -636,6 +671,8 @@ class FluxComparisonBenchmarkIT {
           "%.1f".formatted(x.cpu), "", ratio(h.cpu, x.cpu), ""));
       rows.add(row("fleet of " + size + ": peak RSS, all processes", h.peakMib + " MiB", x.peakMib + " MiB", "",
           ratio(h.peakMib, x.peakMib), ""));
+      rows.add(row("fleet of " + size + ": peak PSS, all processes (shared pages counted once)",
+          h.peakPssMib + " MiB", x.peakPssMib + " MiB", "", ratio(h.peakPssMib, x.peakPssMib), ""));
       rows.add(row("steady state, " + size + " Ready, " + STEADY_SECONDS + " s: API requests (net of baseline)",
           String.valueOf(total(h.api)), String.valueOf(total(x.api)), "", ratio(total(h.api), total(x.api)), ""));
       rows.add(row("steady state: CPU seconds / RSS", "%.1f / %d MiB".formatted(h.steadyCpu, h.steadyRssMib),
@@ -644,6 +681,14 @@ class FluxComparisonBenchmarkIT {
           "(not counted) / " + x.newRecords, "", "", ""));
       note("Steady state, fleet of %d, API requests by verb and resource (net of baseline) — helmop: %s; Flux: %s",
           size, top(h.api), top(x.api));
+      f.forEach((name, other) -> {
+        if (!name.equals("helmop") && !name.equals("Flux")) {
+          rows.add(row("fleet of " + size + ", " + name + ": all Ready / CPU s / peak RSS / peak PSS",
+              "%.1f s / %.1f / %d MiB / %d MiB".formatted(other.seconds, other.cpu, other.peakMib, other.peakPssMib),
+              "", "", ratio(other.seconds, x.seconds) + " / " + ratio(other.cpu, x.cpu) + " / "
+                  + ratio(other.peakMib, x.peakMib) + " / " + ratio(other.peakPssMib, x.peakPssMib), ""));
+        }
+      });
     }
 
     void row(String what, Map<String, Long> millis, String unit, String note) {

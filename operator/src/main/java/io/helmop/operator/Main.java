@@ -29,6 +29,7 @@ import io.helmop.operator.reconcile.HelmReleaseReconciler;
 import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
 import io.helmop.operator.release.HelmWorkerPool;
+import io.helmop.operator.release.SharedHelmLibrary;
 import io.helmop.operator.scheduling.BothEndsQueue;
 import io.helmop.operator.release.ReleasePlanner;
 import io.helmop.operator.release.ReleaseRecords;
@@ -125,6 +126,8 @@ public final class Main implements Callable<Integer> {
     var prometheus = new PrometheusEndpoint();
     var metrics = new HelmopMetrics(prometheus.registry());
     Path workDir = config.cacheDir().resolve("work");
+    // one copy of Helm's native library for this JVM and every Helm worker, so its pages are in memory once
+    SharedHelmLibrary.extract(workDir.resolve("helm-library"));
     // every request made for a release goes out as its ServiceAccount (when it has one): Helm through a
     // kubeconfig of its own, the release steps through releaseClient; the operator's own informers (HelmReleases,
     // the drift watch) and Events stay on its client

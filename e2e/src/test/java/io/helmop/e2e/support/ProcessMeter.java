@@ -11,7 +11,9 @@ import java.util.function.Supplier;
  * CPU time and resident memory of an operator's processes as /proc shows them: the given root processes and all
  * their live descendants (helmop's Helm processes and render workers). CPU counts a root's own time plus that of
  * the children it already reaped (cutime/cstime) plus its live descendants' own time; memory is the sum of the
- * VmRSS of all of them, sampled every 250 ms while {@link #start started}, the peak kept. Linux only.
+ * VmRSS of all of them, sampled every 250 ms while {@link #start started}, the peak kept; and the sum of their PSS
+ * (proportional set size: a page shared by n processes counts 1/n in each, so pages the processes share, such
+ * as one library file mapped by all of helmop's Helm workers, count once, as in the pod's memory use). Linux only.
  */
 public final class ProcessMeter implements AutoCloseable {
   /** USER_HZ: the unit of /proc/PID/stat times; 100 on every Linux architecture the tests run on. */
@@ -19,6 +21,7 @@ public final class ProcessMeter implements AutoCloseable {
 
   private final Supplier<List<Long>> roots;
   private volatile long peakKib;
+  private volatile long peakPssKib;
   private volatile boolean running;
   private Thread sampler;
   private double cpuAtStart;
@@ -31,10 +34,12 @@ public final class ProcessMeter implements AutoCloseable {
   public ProcessMeter start() {
     cpuAtStart = cpuSeconds();
     peakKib = residentKib();
+    peakPssKib = proportionalKib();
     running = true;
     sampler = new Thread(() -> {
       while (running) {
         peakKib = Math.max(peakKib, residentKib());
+        peakPssKib = Math.max(peakPssKib, proportionalKib());
         try {
           Thread.sleep(250);
         } catch (InterruptedException e) {
@@ -54,6 +59,19 @@ public final class ProcessMeter implements AutoCloseable {
 
   public long peakMib() {
     return Math.max(peakKib, residentKib()) / 1024;
+  }
+
+  public long peakPssMib() {
+    return Math.max(peakPssKib, proportionalKib()) / 1024;
+  }
+
+  /** Proportional memory of all processes now, in KiB. */
+  public long proportionalKib() {
+    long sum = 0;
+    for (long pid : all()) {
+      sum += field(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
+    }
+    return sum;
   }
 
   /** Resident memory of all processes now, in KiB. */
@@ -103,9 +121,14 @@ public final class ProcessMeter implements AutoCloseable {
   }
 
   private static long rssKib(long pid) {
+    return field(Path.of("/proc/" + pid + "/status"), "VmRSS:");
+  }
+
+  /** A "Name:   123 kB" line's number from a /proc file; 0 once the process is gone. */
+  private static long field(Path file, String name) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmRSS:")) {
+      for (String line : Files.readAllLines(file)) {
+        if (line.startsWith(name)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

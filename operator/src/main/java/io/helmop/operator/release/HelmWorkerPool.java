@@ -367,6 +367,9 @@ public final class HelmWorkerPool implements AutoCloseable {
     // (141 → 118 MiB idle); a full heap ends the worker (a bound, not a hang)
     command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss1m", "-Xms8m",
         "-XX:ReservedCodeCacheSize=24m", "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError", tmpDirOption(dir)));
+    if (!SharedHelmLibrary.workerOption().isEmpty()) {
+      command.add(SharedHelmLibrary.workerOption());
+    }
     command.addAll(List.of("-cp", classPath, HelmWorkerServer.class.getName(), token, dir.toString()));
     return command;
   }
