@@ -15,7 +15,6 @@ import io.helmop.operator.drift.KindCatalog;
 import io.helmop.operator.drift.ManagedObjectWatcher;
 import io.helmop.operator.lifecycle.Leadership;
 import io.helmop.operator.lifecycle.ManagementServer;
-import io.helmop.operator.lifecycle.SignalHandlers;
 import io.helmop.operator.policy.CheckCommand;
 import io.helmop.operator.policy.ClusterVersion;
 import io.helmop.operator.policy.Preflight;
@@ -26,7 +25,6 @@ import io.helmop.operator.metrics.JosdkMetrics;
 import io.helmop.operator.metrics.MeteredHelmEngine;
 import io.helmop.operator.metrics.PrometheusEndpoint;
 import io.helmop.operator.reconcile.HelmReleaseReconciler;
-import io.helmop.operator.release.HelmJavaEngine;
 import io.helmop.operator.release.HelmProcessEngine;
 import io.helmop.operator.release.HelmWorkerPool;
 import io.helmop.operator.release.SharedHelmLibrary;
@@ -100,8 +98,6 @@ public final class Main implements Callable<Integer> {
     // one set of secret strings for every channel: logs, conditions, Events
     var redaction = new Redaction();
     Logging.apply(operations.log(), redaction);
-    // Before any Helm call: remember the JVM's signal handlers so they can be taken back from Go.
-    SignalHandlers signals = SignalHandlers.captureJvmHandlers();
     Clock clock = Clock.systemUTC();
     KubernetesClient client = new KubernetesClientBuilder().build();
     HelmKubeconfig kubeconfig = HelmKubeconfig.detect();
@@ -137,8 +133,8 @@ public final class Main implements Callable<Integer> {
     // Helm workers start at the first render: a standby replica never renders and keeps none. Installs and
     // upgrades have workers of their own on top of the render workers, so a burst of them never holds up a render
     var helmWorkers = new HelmWorkerPool(renders.limits().plusWorkers(config.helmProcesses()), workDir);
-    var helmProcesses = new HelmProcessEngine(new HelmJavaEngine(impersonation::kubeconfig, signals, workDir),
-        impersonation::kubeconfig, workDir, config.helmProcesses(), helmWorkers);
+    var helmProcesses = new HelmProcessEngine(impersonation::kubeconfig, workDir, config.helmProcesses(),
+        helmWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
     metrics.watchRenderWorkers(helmWorkers);
     var helm = new MeteredHelmEngine(helmProcesses, metrics);

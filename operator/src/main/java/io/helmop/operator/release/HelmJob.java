@@ -36,6 +36,16 @@ record HelmJob(
         workDir.toString());
   }
 
+  /** Helm's own default: helm-java's uninstall takes no timeout, and deletes without waiting for long. */
+  static final Duration UNINSTALL_TIMEOUT = Duration.ofMinutes(5);
+
+  /** A job that names a release only (an uninstall). */
+  static HelmJob named(String releaseName, String namespace, HelmKubeconfig kubeconfig, Path workDir) {
+    return new HelmJob(false, null, releaseName, namespace, null, Map.of(), false, false,
+        UNINSTALL_TIMEOUT.toSeconds(), false, false, false, null,
+        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(), workDir.toString());
+  }
+
   ReleaseRequest request() {
     return new ReleaseRequest(releaseName, namespace, Path.of(chart), values, atomic, waitReady,
         Duration.ofSeconds(timeoutSeconds), createNamespace, cleanupOnFail, skipCrds, false,
@@ -49,8 +59,9 @@ record HelmJob(
 
   /** The longest an install or upgrade may run, its tests included; Helm stops it by itself before that. */
   Duration helmTimeout() {
-    ReleaseRequest.Tests tests = request().options().test();
-    long testSeconds = !tests.enable() ? 0 : tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : timeoutSeconds;
+    ReleaseRequest.Tests tests = options == null ? null : options.test();
+    long testSeconds = tests == null || !tests.enable() ? 0
+        : tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : timeoutSeconds;
     return Duration.ofSeconds(timeoutSeconds + testSeconds);
   }
 }

@@ -11,16 +11,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs Helm calls in the warm worker processes of a {@link HelmWorkerPool}: renders and lints under the render
  * bounds, installs and upgrades under Helm's own timeout, so that helmop can stop one whose HelmRelease has moved
- * on instead of waiting for Helm's timeout (the worker is killed and replaced). Uninstalls (quick, never waiting
- * on the cluster for long) stay in this JVM. A side effect worth having: the native memory helm-java leaks per
- * call goes away with the worker when it is recycled.
+ * on instead of waiting for Helm's timeout (the worker is killed and replaced), and uninstalls. The operator's own
+ * JVM never loads Helm's library (its Go runtime, about 50 MiB, and the signal handlers it takes), and the native
+ * memory helm-java leaks per call goes away with the worker when it is recycled.
  */
 public class HelmProcessEngine implements HelmEngine {
   private static final Logger LOG = LoggerFactory.getLogger(HelmProcessEngine.class);
   /** How often an operation waiting for its turn checks whether it was superseded. */
   private static final long POLL_MILLIS = 200;
 
-  private final HelmJavaEngine inProcess;
   /** The kubeconfig of the release being reconciled on the calling thread (it may impersonate its ServiceAccount). */
   private final Supplier<HelmKubeconfig> kubeconfig;
   private final Path workDir;
@@ -32,9 +31,8 @@ public class HelmProcessEngine implements HelmEngine {
   private final BothEndsGate turns;
   private final HelmWorkerPool workers;
 
-  public HelmProcessEngine(HelmJavaEngine inProcess, Supplier<HelmKubeconfig> kubeconfig, Path workDir,
-      int maxOperations, HelmWorkerPool workers) {
-    this.inProcess = inProcess;
+  public HelmProcessEngine(Supplier<HelmKubeconfig> kubeconfig, Path workDir, int maxOperations,
+      HelmWorkerPool workers) {
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
     this.turns = new BothEndsGate(maxOperations);
@@ -63,12 +61,15 @@ public class HelmProcessEngine implements HelmEngine {
 
   @Override
   public void uninstall(String releaseName, String namespace) {
-    inProcess.uninstall(releaseName, namespace);
+    uninstall(releaseName, namespace, UninstallOptions.DEFAULT);
   }
 
   @Override
   public void uninstall(String releaseName, String namespace, UninstallOptions options) {
-    inProcess.uninstall(releaseName, namespace, options);
+    LOG.debug("helm call: uninstall {}/{} (in a Helm worker)", namespace, releaseName);
+    workers.call(new HelmWorkerServer.Job(HelmWorkerServer.Job.UNINSTALL,
+        HelmJob.named(releaseName, namespace, kubeconfig.get(), workDir), null, options), String.class,
+        "the uninstall of release " + releaseName, () -> false);
   }
 
   @Override

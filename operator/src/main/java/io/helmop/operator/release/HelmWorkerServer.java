@@ -38,12 +38,17 @@ public final class HelmWorkerServer {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  /** One call: {@code operation} is render, lint, install or upgrade. */
-  record Job(String operation, HelmJob job, String kubeVersion) {
+  /** One call: {@code operation} is render, lint, install, upgrade or uninstall (with {@code uninstall}). */
+  record Job(String operation, HelmJob job, String kubeVersion, HelmEngine.UninstallOptions uninstall) {
+    Job(String operation, HelmJob job, String kubeVersion) {
+      this(operation, job, kubeVersion, null);
+    }
+
     static final String RENDER = "render";
     static final String LINT = "lint";
     static final String INSTALL = "install";
     static final String UPGRADE = "upgrade";
+    static final String UNINSTALL = "uninstall";
 
     /** Renders and lints are bounded by the render limits; installs and upgrades by Helm's own timeout. */
     boolean rendersOnly() {
@@ -82,6 +87,10 @@ public final class HelmWorkerServer {
           case Job.RENDER -> helm.render(job.job().request(), job.kubeVersion());
           case Job.LINT -> helm.lint(job.job().request());
           case Job.INSTALL, Job.UPGRADE -> release(helm, job.job());
+          case Job.UNINSTALL -> {
+            helm.uninstall(job.job().releaseName(), job.job().namespace(), job.uninstall());
+            yield "done";
+          }
           default -> throw new HelmException("unknown operation " + job.operation(), null);
         };
         JSON.writeValue(resultFile(jobFile).toFile(), result);

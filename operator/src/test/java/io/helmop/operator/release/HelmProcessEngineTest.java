@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.helmop.operator.config.HelmKubeconfig;
-import io.helmop.operator.lifecycle.SignalHandlers;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -72,6 +71,20 @@ class HelmProcessEngineTest {
   }
 
   @Test
+  void uninstallsRunInAWorkerWithTheirOptions() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    HelmProcessEngine helm = engine(closedPort);
+
+    assertThatThrownBy(() -> helm.uninstall("web", "apps", new HelmEngine.UninstallOptions(true, true, "foreground")))
+        .isInstanceOf(HelmException.class)
+        .hasMessageContaining("127.0.0.1:" + closedPort);
+    assertThat(pool.started()).as("Helm ran in a worker, not in this JVM").isEqualTo(1);
+  }
+
+  @Test
   void anInstallThatIsSupersededIsStoppedAndItsProcessEnds() throws Exception {
     try (SilentServer server = new SilentServer()) {
       HelmProcessEngine helm = engine(server.port());
@@ -110,7 +123,7 @@ class HelmProcessEngineTest {
     HelmKubeconfig config = HelmKubeconfig.fromFile(kubeconfig);
     Path work = dir.resolve("work");
     pool = new HelmWorkerPool(new HelmWorkerPool.Limits(1, 384L << 20, Duration.ofSeconds(30), 100, 16L << 20), work);
-    return new HelmProcessEngine(new HelmJavaEngine(config, SignalHandlers.captureJvmHandlers(), work), () -> config,
+    return new HelmProcessEngine(() -> config,
         work, 1, pool);
   }
 

@@ -215,7 +215,7 @@ class HelmWorkerPoolTest {
     Path work = dir.resolve("work");
     pool = new HelmWorkerPool(limits, work);
     HelmKubeconfig none = HelmKubeconfig.of(null, null);
-    return new HelmProcessEngine(new HelmJavaEngine(none, SignalHandlers.captureJvmHandlers(), work), () -> none, work, 1,
+    return new HelmProcessEngine(() -> none, work, 1,
         pool);
   }
 

@@ -3,7 +3,6 @@ package io.helmop.operator.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.helmop.operator.config.HelmKubeconfig;
-import io.helmop.operator.lifecycle.SignalHandlers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +47,7 @@ class SharedHelmLibraryTest {
     try (HelmWorkerPool pool = new HelmWorkerPool(
         new HelmWorkerPool.Limits(2, 384L << 20, Duration.ofSeconds(30), 100, 16L << 20), work)) {
       HelmKubeconfig none = HelmKubeconfig.of(null, null);
-      HelmProcessEngine helm = new HelmProcessEngine(new HelmJavaEngine(none, SignalHandlers.captureJvmHandlers(),
-          work), () -> none, work, 1, pool);
+      HelmProcessEngine helm = new HelmProcessEngine(() -> none, work, 1, pool);
       Path chart = chart(name);
       var threads = Executors.newFixedThreadPool(2);
       var renders = List.of(threads.submit(() -> helm.render(request(chart), null)),
