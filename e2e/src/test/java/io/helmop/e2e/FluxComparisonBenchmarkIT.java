@@ -370,6 +370,7 @@ class FluxComparisonBenchmarkIT {
         fleet.cpu = meter.cpuSecondsSinceStart();
         fleet.peakMib = meter.peakMib();
         fleet.peakPssMib = meter.peakPssMib();
+        fleet.peakRootsMib = meter.peakRootsMib();
       }
       // steady state: the fleet Ready, nothing changes; the test makes no request while it lasts
       sleep(Duration.ofSeconds(5));
@@ -627,6 +628,7 @@ class FluxComparisonBenchmarkIT {
     double cpu;
     long peakMib;
     long peakPssMib;
+    long peakRootsMib;
     double steadyCpu;
     long steadyRssMib;
     Map<String, Long> api = Map.of();
@@ -673,6 +675,8 @@ class FluxComparisonBenchmarkIT {
           ratio(h.peakMib, x.peakMib), ""));
       rows.add(row("fleet of " + size + ": peak PSS, all processes (shared pages counted once)",
           h.peakPssMib + " MiB", x.peakPssMib + " MiB", "", ratio(h.peakPssMib, x.peakPssMib), ""));
+      note("Fleet of %d, peak RSS of the operator processes alone (without child processes): helmop %d MiB, "
+          + "Flux %d MiB (both controllers)", size, h.peakRootsMib, x.peakRootsMib);
       rows.add(row("steady state, " + size + " Ready, " + STEADY_SECONDS + " s: API requests (net of baseline)",
           String.valueOf(total(h.api)), String.valueOf(total(x.api)), "", ratio(total(h.api), total(x.api)), ""));
       rows.add(row("steady state: CPU seconds / RSS", "%.1f / %d MiB".formatted(h.steadyCpu, h.steadyRssMib),

@@ -22,6 +22,7 @@ public final class ProcessMeter implements AutoCloseable {
   private final Supplier<List<Long>> roots;
   private volatile long peakKib;
   private volatile long peakPssKib;
+  private volatile long peakRootsKib;
   private volatile boolean running;
   private Thread sampler;
   private double cpuAtStart;
@@ -40,6 +41,7 @@ public final class ProcessMeter implements AutoCloseable {
       while (running) {
         peakKib = Math.max(peakKib, residentKib());
         peakPssKib = Math.max(peakPssKib, proportionalKib());
+        peakRootsKib = Math.max(peakRootsKib, roots.get().stream().mapToLong(ProcessMeter::rssKib).sum());
         try {
           Thread.sleep(250);
         } catch (InterruptedException e) {
@@ -59,6 +61,11 @@ public final class ProcessMeter implements AutoCloseable {
 
   public long peakMib() {
     return Math.max(peakKib, residentKib()) / 1024;
+  }
+
+  /** The root processes' own peak RSS (helmop's JVM without its Helm workers). */
+  public long peakRootsMib() {
+    return peakRootsKib / 1024;
   }
 
   public long peakPssMib() {
