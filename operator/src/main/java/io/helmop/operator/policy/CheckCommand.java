@@ -1,5 +1,6 @@
 package io.helmop.operator.policy;
 
+import io.helmop.operator.files.Folders;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.core.ConsoleAppender;
@@ -34,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -151,9 +151,7 @@ public final class CheckCommand implements Callable<Integer> {
       out.flush();
       return report.passed() ? 0 : 1;
     } finally {
-      try (Stream<Path> files = Files.walk(workDir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-      }
+      Folders.delete(workDir);
     }
   }
 

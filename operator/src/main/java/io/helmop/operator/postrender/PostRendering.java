@@ -1,7 +1,7 @@
 package io.helmop.operator.postrender;
 
+import io.helmop.operator.files.Folders;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.helmop.api.v1alpha1.HelmRelease;
@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -66,7 +65,7 @@ public class PostRendering {
     @Override
     public void close() {
       if (derivedFolder != null) {
-        deleteTree(derivedFolder);
+        Folders.delete(derivedFolder);
       }
     }
   }
@@ -128,7 +127,7 @@ public class PostRendering {
           folder);
     } catch (IOException | UncheckedIOException e) {
       if (folder != null) {
-        deleteTree(folder);
+        Folders.delete(folder);
       }
       throw ReconcileFailure.retryable(Reasons.POST_RENDER_FAILED, "The post-rendered chart of "
           + desired.chart().nameAndVersion() + " could not be written to the operator's work directory: "
@@ -199,13 +198,5 @@ public class PostRendering {
       return true;
     }
     return templates == 0 && parts.size() == 2 && name.equals("NOTES.txt");
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-    } catch (IOException e) {
-      // a leftover folder in the work directory harms nothing
-    }
   }
 }

@@ -1,7 +1,6 @@
 package io.helmop.operator.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.HelmReleaseStatus;
@@ -13,22 +12,16 @@ import io.helmop.operator.release.HelmFailures;
 import io.helmop.operator.release.ReleaseOwner;
 import io.helmop.operator.release.ReleaseRecord;
 import io.helmop.operator.release.ReleaseRecords;
-import io.helmop.operator.release.ReleaseRequest;
 import io.helmop.operator.release.Remediation;
 import io.helmop.operator.rollback.RollbackChart;
 import io.helmop.operator.rollback.RollbackRequest;
 import io.helmop.operator.status.Notice;
 import io.helmop.operator.status.Reasons;
 import io.helmop.operator.status.StatusFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RollBack implements Action {
   private static final Logger LOG = LoggerFactory.getLogger(RollBack.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
@@ -120,16 +112,9 @@ final class RollBack implements Action {
     LOG.info(plan);
     r.write(statuses.progressing(release, plan, remediation.start(release, desired, "rollback", revision)));
     release = r.release();
-    Path chartDir = workDir.resolve("rollback-" + java.util.UUID.randomUUID());
     try {
-      RollbackChart.write(record, chartDir);
-      ReleaseRequest base = desired.request();
-      @SuppressWarnings("unchecked")
-      Map<String, Object> values = record.path("config").isObject()
-          ? JSON.convertValue(record.path("config"), Map.class) : Map.of();
-      // the spec's switches (force, validation) hold for a rollback too; the chart's tests do not run
-      helm.upgrade(base.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision " + target,
-          () -> false); // a rollback someone asked for runs to its end, like `helm rollback`
+      // the spec's switches (force, validation) hold for a rollback too
+      RollbackChart.upgradeTo(helm, record, desired.request(), workDir, "helmop: rollback to revision " + target);
     } catch (HelmException e) {
       records.prune(namespace, name, maxHistory);
       String message = "Rollback of release " + name + " to revision " + target + " failed: "
@@ -139,7 +124,6 @@ final class RollBack implements Action {
       return Outcome.done(statuses.rollbackFailed(release, message), List.of(Notice.warning(Reasons.ROLLBACK_FAILED,
           message)), Optional.empty());
     } finally {
-      deleteRecursively(chartDir);
       records.markNewRevisions(namespace, name, history.get(0).revision(), ReleaseOwner.of(release));
     }
     records.prune(namespace, name, maxHistory);
@@ -173,17 +157,6 @@ final class RollBack implements Action {
       // status already says it was handled; the next reconcile removes it (see handle)
       LOG.warn("Could not remove annotation {} from HelmRelease {}: {}", RollbackRequest.ANNOTATION,
           release.getMetadata().getName(), e.getMessage());
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.debug("could not delete {}: {}", dir, e.getMessage());
     }
   }
 }

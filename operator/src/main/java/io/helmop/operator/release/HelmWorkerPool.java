@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import io.helmop.operator.files.Folders;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -14,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
@@ -122,7 +122,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     }
     try (Stream<Path> entries = Files.list(workDir)) {
       entries.filter(entry -> entry.getFileName().toString().startsWith(WORKER_DIR_PREFIX))
-          .forEach(HelmWorkerPool::deleteTree);
+          .forEach(Folders::delete);
     } catch (IOException e) {
       LOG.debug("Could not list {}: {}", workDir, e.getMessage());
     }
@@ -310,7 +310,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     try {
       process = builder.start();
     } catch (IOException e) {
-      deleteTree(dir);
+      Folders.delete(dir);
       throw new HelmException("could not start a Helm worker process: " + e.getMessage(), e);
     }
     started.incrementAndGet();
@@ -318,7 +318,7 @@ public final class HelmWorkerPool implements AutoCloseable {
     live.add(worker);
     process.onExit().thenRun(() -> {
       live.remove(worker);
-      deleteTree(dir);
+      Folders.delete(dir);
     });
     try {
       String reply = worker.replies.poll(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -550,13 +550,5 @@ public final class HelmWorkerPool implements AutoCloseable {
    */
   static String tmpDirOption(Path dir) {
     return "-Djava.io.tmpdir=" + dir.toAbsolutePath();
-  }
-
-  static void deleteTree(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(HelmWorkerPool::deleteQuietly);
-    } catch (IOException | java.io.UncheckedIOException e) {
-      LOG.debug("Could not delete {}: {}", dir, e.getMessage());
-    }
   }
 }

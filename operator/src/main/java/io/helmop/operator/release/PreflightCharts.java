@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import io.helmop.operator.files.Folders;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,7 +95,7 @@ public final class PreflightCharts {
           closed = true;
           copy.users--;
           if (copy.evicted && copy.users == 0) {
-            deleteTree(copy.dir);
+            Folders.delete(copy.dir);
           }
         }
       }
@@ -168,7 +168,7 @@ public final class PreflightCharts {
 
   /** Removes a copy made by {@link #withValues}. */
   public static void remove(Path chartCopy) {
-    deleteTree(chartCopy.getParent());
+    Folders.delete(chartCopy.getParent());
   }
 
   private void evictBeyondCapacity() {
@@ -178,7 +178,7 @@ public final class PreflightCharts {
       oldest.remove();
       copy.evicted = true;
       if (copy.users == 0) {
-        deleteTree(copy.dir);
+        Folders.delete(copy.dir);
       }
     }
   }
@@ -203,7 +203,7 @@ public final class PreflightCharts {
       }
       return new Copy(dir, chart, exposes, readValues(chart.resolve("values.yaml")), crds(charts));
     } catch (IOException | RuntimeException e) {
-      deleteTree(dir);
+      Folders.delete(dir);
       throw e;
     }
   }
@@ -262,7 +262,7 @@ public final class PreflightCharts {
           if (!Files.exists(target)) {
             Files.move(sub, target);
           }
-          deleteTree(unpacked);
+          Folders.delete(unpacked);
           Files.delete(entry);
         } else if (Files.isDirectory(entry)) {
           unpackSubcharts(entry);
@@ -500,22 +500,5 @@ public final class PreflightCharts {
         base.put(key, value);
       }
     });
-  }
-
-  private static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(file -> {
-        try {
-          Files.deleteIfExists(file);
-        } catch (IOException e) {
-          LOG.debug("Could not delete {}: {}", file, e.getMessage());
-        }
-      });
-    } catch (IOException e) {
-      LOG.debug("Could not delete {}: {}", dir, e.getMessage());
-    }
   }
 }

@@ -5,13 +5,9 @@ import io.helmop.api.v1alpha1.CrdPolicy;
 import io.helmop.api.v1alpha1.HelmRelease;
 import io.helmop.api.v1alpha1.InstallSpec;
 import io.helmop.api.v1alpha1.UpgradeSpec;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helmop.operator.rollback.RollbackChart;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.Map;
 import io.helmop.operator.ReconcileFailure;
 import io.helmop.operator.status.Reasons;
 import java.util.List;
@@ -25,7 +21,6 @@ import org.slf4j.LoggerFactory;
 /** Installs or upgrades a release through Helm, then trims Helm's history to maxHistory. */
 public class Releaser {
   private static final Logger LOG = LoggerFactory.getLogger(Releaser.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HelmEngine helm;
   private final ReleaseRecords records;
@@ -188,28 +183,11 @@ public class Releaser {
         .orElseThrow(() -> new HelmException("Helm keeps no record of revision " + target.revision(), null));
     int newestBefore = records.latest(request.namespace(), request.releaseName()).map(ReleaseRecord::revision)
         .orElse(0);
-    Path chartDir;
     try {
-      Files.createDirectories(workDir);
-      chartDir = Files.createTempDirectory(workDir, "rollback-");
-    } catch (IOException e) {
-      throw new HelmException("cannot write the rollback chart: " + e.getMessage(), e);
-    }
-    try {
-      RollbackChart.write(record, chartDir);
-      @SuppressWarnings("unchecked")
-      Map<String, Object> values = record.path("config").isObject()
-          ? JSON.convertValue(record.path("config"), Map.class)
-          : Map.of();
-      helm.upgrade(request.withChart(chartDir).withValues(values).forRollback(), "helmop: rollback to revision "
-          + target.revision() + " after the tests of revision " + failedRevision + " failed", () -> false);
+      RollbackChart.upgradeTo(helm, record, request, workDir, "helmop: rollback to revision " + target.revision()
+          + " after the tests of revision " + failedRevision + " failed");
     } finally {
       records.markNewRevisions(request.namespace(), request.releaseName(), newestBefore, ReleaseOwner.of(release));
-      try (var paths = Files.walk(chartDir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException ignored) {
-        // a temporary folder of the operator's own
-      }
     }
   }
 

@@ -4,11 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.helmop.operator.files.Folders;
+import io.helmop.operator.release.HelmEngine;
+import io.helmop.operator.release.ReleaseRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * Rebuilds a chart directory from Helm's record of one revision, so that an upgrade to it reproduces that
@@ -29,6 +34,25 @@ public final class RollbackChart {
       "description", "home", "icon", "keywords", "sources", "maintainers", "annotations");
 
   private RollbackChart() {}
+
+  /**
+   * Helm's rollback (helm-java has none): an upgrade of {@code base}'s release, with its switches, to the chart
+   * and values Helm recorded for a revision ({@code release}); the chart's tests do not run, and the upgrade is
+   * not stopped when the HelmRelease changes meanwhile, as `helm rollback` would not be.
+   */
+  public static void upgradeTo(HelmEngine helm, JsonNode release, ReleaseRequest base, Path workDir,
+      String description) {
+    Path chartDir = workDir.resolve("rollback-" + UUID.randomUUID());
+    try {
+      write(release, chartDir);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> values = release.path("config").isObject()
+          ? YAML.convertValue(release.path("config"), Map.class) : Map.of();
+      helm.upgrade(base.withChart(chartDir).withValues(values).forRollback(), description, () -> false);
+    } finally {
+      Folders.delete(chartDir);
+    }
+  }
 
   /** Writes the chart into {@code dir} (created) and returns it. */
   public static Path write(JsonNode release, Path dir) {
