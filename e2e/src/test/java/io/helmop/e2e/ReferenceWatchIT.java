@@ -8,6 +8,10 @@ import static org.awaitility.Awaitility.await;
 import io.helmop.e2e.support.ChartRepository;
 import io.helmop.e2e.support.LocalCluster;
 import io.helmop.e2e.support.OperatorTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -16,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +44,7 @@ class ReferenceWatchIT extends OperatorTest {
     String ns = namespace("refs");
     Map<String, Long> watchesBefore = configMapWatches();
     long rssBefore = operator.residentKib();
+    String processBefore = threadsAndSockets();
     String objects = IntStream.range(0, RELEASES).mapToObj(i -> """
         apiVersion: v1
         kind: ConfigMap
@@ -59,9 +65,10 @@ class ReferenceWatchIT extends OperatorTest {
     Map<String, Long> watchesAfter = configMapWatches();
     long rssAfter = operator.residentKib();
     System.out.printf("ReferenceWatchIT: %d releases, each referencing its own ConfigMap: ConfigMap watches on the "
-        + "API server by scope %s before, %s with them Ready (%+d); operator RSS %d MiB before, %d MiB after%n",
-        RELEASES, watchesBefore, watchesAfter, total(watchesAfter) - total(watchesBefore), rssBefore / 1024,
-        rssAfter / 1024);
+        + "API server by scope %s before, %s with them Ready (%+d); operator RSS %d MiB before, %d MiB after; "
+        + "operator %s before, %s after%n", RELEASES, watchesBefore, watchesAfter,
+        total(watchesAfter) - total(watchesBefore), rssBefore / 1024, rssAfter / 1024, processBefore,
+        threadsAndSockets());
 
     int edited = RELEASES / 3;
     Instant edit = Instant.now();
@@ -109,6 +116,26 @@ class ReferenceWatchIT extends OperatorTest {
       }
     }
     return byScope;
+  }
+
+  /** The operator's thread count and open sockets (its connections to the API server among them). */
+  static String threadsAndSockets() {
+    Path proc = Path.of("/proc", Long.toString(operator.pid()));
+    try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+      long sockets = fds.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+        } catch (IOException closedMeanwhile) {
+          return false;
+        }
+      }).count();
+      String threads = Files.readAllLines(proc.resolve("status")).stream()
+          .filter(line -> line.startsWith("Threads:")).map(line -> line.replaceAll("[^0-9]", "")).findFirst()
+          .orElse("?");
+      return threads + " threads, " + sockets + " sockets";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static long total(Map<String, Long> watches) {
