@@ -233,6 +233,70 @@ class TenancyIT {
         .doesNotContain("readonly").doesNotContain("ghost");
   }
 
+  @Test
+  void anEditOfAValuesFromConfigMapIsSeenThroughTheServiceAccountsWatch() {
+    // the operator may not read ConfigMaps: only a watch with the ServiceAccount's rights sees the edit
+    cluster.kubectl("create", "configmap", "shared-values", "-n", tenant, "--from-literal=values.yaml=message: first")
+        .orFail();
+    actAsTenant(helmRelease(tenant, "watched", repository.url(), "0.1.0", """
+        interval: 1h
+        valuesFrom: [{kind: ConfigMap, name: shared-values}]
+        values: {fullnameOverride: watched}"""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/watched", "-n", tenant, "--timeout=180s")
+        .orFail();
+
+    editValuesAndAwaitTheUpgrade("shared-values", "watched");
+  }
+
+  @Test
+  void aServiceAccountThatMayReadOnlyItsOwnConfigMapStillHasItsEditsWatched() {
+    // may install the chart, and list and watch one ConfigMap by name, not the namespace's ConfigMaps
+    cluster.kubectlWithInput("""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: narrow}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: narrow}
+        rules:
+        - {apiGroups: [""], resources: [secrets, services, pods, endpoints], verbs: ["*"]}
+        - {apiGroups: [apps], resources: [deployments, replicasets], verbs: ["*"]}
+        - {apiGroups: [""], resources: [configmaps], verbs: [get, create, update, patch, delete]}
+        - {apiGroups: [""], resources: [configmaps], resourceNames: [narrow-values], verbs: [list, watch]}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: narrow}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: narrow}
+        subjects: [{kind: ServiceAccount, name: narrow}]
+        """, "apply", "-n", tenant, "-f", "-").orFail();
+    cluster.kubectl("create", "configmap", "narrow-values", "-n", tenant, "--from-literal=values.yaml=message: first")
+        .orFail();
+    actAsTenant(helmRelease(tenant, "narrow", repository.url(), "0.1.0", """
+        interval: 1h
+        serviceAccountName: narrow
+        valuesFrom: [{kind: ConfigMap, name: narrow-values}]
+        values: {fullnameOverride: narrow}"""));
+    cluster.kubectl("wait", "--for=condition=Ready", "helmrelease/narrow", "-n", tenant, "--timeout=180s")
+        .orFail();
+
+    editValuesAndAwaitTheUpgrade("narrow-values", "narrow");
+    String fallback = "system:serviceaccount:" + tenant + ":narrow may not list and watch ConfigMaps in namespace "
+        + tenant;
+    assertThat(operator.log().lines().filter(line -> line.contains(fallback)).count()).as(fallback).isEqualTo(1);
+  }
+
+  /** The release's interval is an hour: only a watch of the ConfigMap brings this upgrade. */
+  private static void editValuesAndAwaitTheUpgrade(String configMap, String release) {
+    cluster.kubectl("patch", "configmap", configMap, "-n", tenant, "--type=merge", "-p",
+        "{\"data\":{\"values.yaml\":\"message: second\"}}").orFail();
+    await().atMost(Duration.ofSeconds(90)).until(() -> Integer.valueOf(2)
+        .equals(get(cluster, tenant, release).getStatus().getLastAppliedRevision()));
+    assertThat(cluster.kubectl("get", "configmap", release, "-n", tenant, "-o", "jsonpath={.data.message}")
+        .orFail().output()).isEqualTo("second");
+  }
+
   private static void actAsTenant(String helmRelease) {
     cluster.kubectlWithInput(helmRelease, "apply", "--as=" + TENANT_USER, "-f", "-").orFail();
   }

@@ -145,7 +145,7 @@ public final class Main implements Callable<Integer> {
     var ociCharts = new OciRegistryClient(chartCache, clock, sourceLimits);
     var gitCharts = new GitChartSource(config.cacheDir().resolve("git"), chartCache, clock, sourceLimits, charts,
         ociCharts);
-    var references = new ReferenceWatcher(releaseClient);
+    var references = new ReferenceWatcher(client, impersonation::serviceAccountOf);
     var statuses = new StatusFactory(clock, instance, redaction);
     var events = new EventRecorder(client, clock, config.instanceName(), redaction);
     var managedObjects = new ManagedObjectWatcher(client);
