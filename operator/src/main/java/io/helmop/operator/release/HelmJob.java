@@ -57,11 +57,19 @@ record HelmJob(
     return HelmKubeconfig.of(kubeconfigFile == null ? null : Path.of(kubeconfigFile), kubeconfigContents);
   }
 
-  /** The longest an install or upgrade may run, its tests included; Helm stops it by itself before that. */
+  /**
+   * The longest an install or upgrade may run, its tests included; Helm stops it by itself before that. Helm gives
+   * its timeout to each step on its own: the pre- hooks, the wait for readiness, the post- hooks, and after a
+   * failure an atomic operation's rollback (or uninstall) the same three again; a deadline of one timeout would
+   * kill a slow but healthy release (a migration hook, then a rollout) and leave its revision pending.
+   */
   Duration helmTimeout() {
     ReleaseRequest.Tests tests = options == null ? null : options.test();
     long testSeconds = tests == null || !tests.enable() ? 0
         : tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : timeoutSeconds;
-    return Duration.ofSeconds(timeoutSeconds + testSeconds);
+    return Duration.ofSeconds(timeoutSeconds * (atomic ? HELM_STEPS * 2 : HELM_STEPS) + testSeconds);
   }
+
+  /** The steps of an install or upgrade that Helm's timeout bounds each: pre- hooks, wait, post- hooks. */
+  static final int HELM_STEPS = 3;
 }

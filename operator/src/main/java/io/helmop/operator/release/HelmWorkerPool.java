@@ -185,6 +185,7 @@ public final class HelmWorkerPool implements AutoCloseable {
       worker = idle.pollFirst();
       if (worker == null || !worker.process.isAlive()) {
         retire(worker);
+        worker = null; // should the start fail, the dead one must not go back to the idle ones
         worker = start();
       }
       return worker.call(job, resultType, what, superseded);
@@ -439,6 +440,9 @@ public final class HelmWorkerPool implements AutoCloseable {
     }
 
     <T> T call(HelmWorkerServer.Job job, Class<T> resultType, String what, BooleanSupplier superseded) {
+      // set before anything can fail: a worker that could not even be handed the job (its folder gone) must not
+      // go back to the idle ones with the previous call's answer, or every call after fails the same way
+      answered = false;
       Path jobFile = null;
       Path resultFile = null;
       try {
@@ -463,7 +467,6 @@ public final class HelmWorkerPool implements AutoCloseable {
     private <T> T await(HelmWorkerServer.Job job, Path jobFile, Path resultFile, Class<T> resultType, String what,
         BooleanSupplier superseded) throws IOException, InterruptedException {
       calls++;
-      answered = false;
       peak = rss();
       busy = true;
       stdin.write(jobFile.toString() + "\n");
@@ -481,8 +484,9 @@ public final class HelmWorkerPool implements AutoCloseable {
           killedFor = RenderLimitException.Bound.TIME;
           process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
           if (!job.rendersOnly()) {
-            throw new HelmException(what + " was still running " + seconds(HELM_TIMEOUT_MARGIN) + " after Helm's "
-                + "own timeout of " + seconds(job.job().helmTimeout()) + ", and its Helm worker was stopped", null);
+            throw new HelmException(what + " was still running after " + seconds(timeout) + ", longer than "
+                + "Helm's timeout of " + seconds(Duration.ofSeconds(job.job().timeoutSeconds())) + " allows for "
+                + "its hooks, its wait, a rollback and its tests; its Helm worker was stopped", null);
           }
           throw stopped(RenderLimitException.Bound.TIME, what + " took longer than the render "
               + "timeout of " + seconds(limits.timeout()) + " (--render-timeout), and its Helm worker was stopped");

@@ -107,6 +107,32 @@ class HelmWorkerPoolTest {
   }
 
   @Test
+  void aWorkerThatCannotBeHandedAJobIsReplacedNotReused() throws Exception {
+    HelmProcessEngine helm = engine(limits(1, Duration.ofSeconds(30), 100));
+    helm.render(request(chart("web", CONFIGMAP), Map.of("message", "warm")), null);
+    // its folder removed from outside (a second operator on the same --cache-dir, a /tmp cleaner): no job file
+    // can be written there any more
+    try (var workers = Files.list(dir.resolve("work"))) {
+      workers.filter(p -> p.getFileName().toString().startsWith("helm-worker-")).forEach(p -> {
+        try (var files = Files.walk(p)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    }
+    assertThatThrownBy(() -> helm.render(request(chart("web", CONFIGMAP), Map.of("message", "lost")), null))
+        .isInstanceOf(HelmException.class)
+        .hasMessageContaining("could not hand");
+
+    RenderedRelease rendered = helm.render(request(chart("web", CONFIGMAP), Map.of("message", "again")), null);
+
+    assertThat(rendered.objects()).singleElement()
+        .satisfies(object -> assertThat(object.body().at("/data/message").asText()).isEqualTo("again"));
+    assertThat(pool.started()).as("the broken worker was replaced").isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void aWorkerIsRecycledAfterItsShareOfCalls() throws Exception {
     HelmProcessEngine helm = engine(limits(1, Duration.ofSeconds(30), 2));
     List<Long> pids = new ArrayList<>();
