@@ -227,7 +227,9 @@ public final class HelmWorkerPool implements AutoCloseable {
       retire(worker);
       return false;
     }
-    if (worker.calls >= limits.callsPerWorker() || rss > limits.memoryBytes() / 100 * RECYCLE_PERCENT) {
+    // killedFor: the memory watch killed it just after it answered; the next call must not take the blame
+    if (worker.calls >= limits.callsPerWorker() || rss > limits.memoryBytes() / 100 * RECYCLE_PERCENT
+        || worker.killedFor != null || !worker.process.isAlive()) {
       LOG.debug("Retiring Helm worker {} after {} calls at {} MiB", worker.process.pid(), worker.calls,
           rss >> 20);
       retire(worker);
