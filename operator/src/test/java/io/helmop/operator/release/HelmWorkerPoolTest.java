@@ -113,13 +113,8 @@ class HelmWorkerPoolTest {
     // its folder removed from outside (a second operator on the same --cache-dir, a /tmp cleaner): no job file
     // can be written there any more
     try (var workers = Files.list(dir.resolve("work"))) {
-      workers.filter(p -> p.getFileName().toString().startsWith("helm-worker-")).forEach(p -> {
-        try (var files = Files.walk(p)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      workers.filter(p -> p.getFileName().toString().startsWith("helm-worker-"))
+          .forEach(io.helmop.operator.files.Folders::delete);
     }
     assertThatThrownBy(() -> helm.render(request(chart("web", CONFIGMAP), Map.of("message", "lost")), null))
         .isInstanceOf(HelmException.class)
