@@ -55,7 +55,7 @@ public final class HelmWorkerPool implements AutoCloseable {
   static final int RECYCLE_PERCENT = 75;
   /** How long a worker beyond the first may sit idle before it is retired (its memory given back). */
   static final long IDLE_SECONDS = 30;
-  /** How long an install or upgrade may run past Helm's own timeout before its worker is stopped. */
+  /** How long an install or upgrade may run past what Helm's timeout allows it (HelmJob#helmTimeout). */
   static final Duration HELM_TIMEOUT_MARGIN = Duration.ofSeconds(60);
   private static final long POLL_MILLIS = 100;
   private static final String WORKER_DIR_PREFIX = "helm-worker-";
