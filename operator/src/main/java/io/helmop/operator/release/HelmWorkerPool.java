@@ -182,6 +182,12 @@ public final class HelmWorkerPool implements AutoCloseable {
     acquire(what, superseded);
     Worker worker = null;
     try {
+      // superseded while it waited (or before it came): Helm never saw it, so no worker to kill and no pending
+      // revision to undo
+      if (superseded.getAsBoolean()) {
+        throw new HelmStoppedException("helmop dropped " + what + " before Helm started it: its HelmRelease "
+            + "changed meanwhile");
+      }
       worker = idle.pollFirst();
       if (worker == null || !worker.process.isAlive()) {
         retire(worker);

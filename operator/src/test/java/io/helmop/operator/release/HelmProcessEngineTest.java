@@ -110,6 +110,24 @@ class HelmProcessEngineTest {
     }
   }
 
+  @Test
+  void anInstallSupersededBeforeItReachesAWorkerIsDroppedWithoutCostingTheWorker() throws Exception {
+    try (SilentServer server = new SilentServer()) {
+      HelmProcessEngine helm = engine(server.port());
+      helm.render(request(), null); // a warm worker
+      List<Long> warm = pool.pids();
+
+      assertThatThrownBy(() -> helm.install(request(), null, () -> true))
+          .isInstanceOf(HelmStoppedException.class)
+          .hasMessageContaining("dropped the install of release web before Helm started it");
+
+      assertThat(server.connections).as("Helm never went to work, so it left no pending revision").isEmpty();
+      assertThat(pool.started()).as("no worker was killed and replaced").isEqualTo(1);
+      assertThat(warm).singleElement()
+          .satisfies(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isPresent());
+    }
+  }
+
   private HelmProcessEngine engine(int apiServerPort) throws IOException {
     Path kubeconfig = dir.resolve("kubeconfig");
     Files.writeString(kubeconfig, """
