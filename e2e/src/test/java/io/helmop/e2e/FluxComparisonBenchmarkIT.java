@@ -353,7 +353,8 @@ class FluxComparisonBenchmarkIT {
     }
     for (Operator op : measured) {
       String which = op.name();
-      String ns = cluster.createNamespace("bench-fleet-" + which.toLowerCase());
+      // a name fit for a namespace: "helmop --helm-processes=2" → "helmop-helm-processes-2"
+      String ns = cluster.createNamespace("bench-fleet-" + which.toLowerCase().replaceAll("[^a-z0-9]+", "-"));
       op.prepare(ns);
       List<String> names = new ArrayList<>();
       StringBuilder yaml = new StringBuilder();

@@ -288,7 +288,7 @@ public final class HelmWorkerPool implements AutoCloseable {
         }
         long rss = worker.rss();
         worker.peak = Math.max(worker.peak, rss);
-        if (rss > limits.memoryBytes() && worker.killedFor == null) {
+        if (worker.boundedByMemory && rss > limits.memoryBytes() && worker.killedFor == null) {
           worker.killedFor = RenderLimitException.Bound.MEMORY;
           worker.process.destroyForcibly();
         }
@@ -405,6 +405,12 @@ public final class HelmWorkerPool implements AutoCloseable {
     final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     int calls;
     volatile boolean busy;
+    /**
+     * The call is a render or lint, stopped at the memory limit. An install, upgrade or uninstall is not: killed
+     * midway it would leave a pending revision, and its memory (a large cluster's OpenAPI schema, a large release
+     * record) is not the chart's doing; after it the worker is recycled like any other.
+     */
+    volatile boolean boundedByMemory;
     /** The last call got its answer (a result, or Helm's error): the worker can take the next one. */
     volatile boolean answered;
     volatile long peak;
@@ -476,6 +482,7 @@ public final class HelmWorkerPool implements AutoCloseable {
         BooleanSupplier superseded) throws IOException, InterruptedException {
       calls++;
       peak = rss();
+      boundedByMemory = job.rendersOnly();
       busy = true;
       stdin.write(jobFile.toString() + "\n");
       stdin.flush();
