@@ -151,7 +151,8 @@ public class HelmopMetrics {
     Gauge.builder("helmop.render.workers.waiting", workers::waiting)
         .description("Helm calls waiting for a free Helm worker").strongReference(true).register(registry);
     Gauge.builder("helmop.render.workers.max", () -> workers.limits().workers())
-        .description("Most Helm workers at a time (--render-workers plus --helm-processes)").strongReference(true).register(registry);
+        .description("Most Helm workers at a time (--render-workers plus --helm-processes)").strongReference(true)
+        .register(registry);
     for (var bound : io.helmop.operator.release.RenderLimitException.Bound.values()) {
       io.micrometer.core.instrument.FunctionCounter.builder("helmop.render.stopped", workers,
               w -> w.stopped(bound))

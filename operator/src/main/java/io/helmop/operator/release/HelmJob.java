@@ -27,6 +27,11 @@ record HelmJob(
     String kubeconfigContents,
     String workDir) {
 
+  /** The steps of an install or upgrade that Helm's timeout bounds each: pre- hooks, wait, post- hooks. */
+  static final int HELM_STEPS = 3;
+  /** Helm's own default: helm-java's uninstall takes no timeout, and deletes without waiting for long. */
+  static final Duration UNINSTALL_TIMEOUT = Duration.ofMinutes(5);
+
   static HelmJob of(boolean install, ReleaseRequest request, String description, HelmKubeconfig kubeconfig,
       Path workDir) {
     return new HelmJob(install, description, request.releaseName(), request.namespace(), request.chart().toString(),
@@ -35,9 +40,6 @@ record HelmJob(
         kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(),
         workDir.toString());
   }
-
-  /** Helm's own default: helm-java's uninstall takes no timeout, and deletes without waiting for long. */
-  static final Duration UNINSTALL_TIMEOUT = Duration.ofMinutes(5);
 
   /** A job that names a release only (an uninstall). */
   static HelmJob named(String releaseName, String namespace, HelmKubeconfig kubeconfig, Path workDir) {
@@ -69,7 +71,4 @@ record HelmJob(
         : tests.timeoutSeconds() > 0 ? tests.timeoutSeconds() : timeoutSeconds;
     return Duration.ofSeconds(timeoutSeconds * (atomic ? HELM_STEPS * 2 : HELM_STEPS) + testSeconds);
   }
-
-  /** The steps of an install or upgrade that Helm's timeout bounds each: pre- hooks, wait, post- hooks. */
-  static final int HELM_STEPS = 3;
 }

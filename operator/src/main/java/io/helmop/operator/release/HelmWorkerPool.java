@@ -1,8 +1,8 @@
 package io.helmop.operator.release;
 
-import io.helmop.operator.files.Folders;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helmop.operator.files.Folders;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -375,7 +375,8 @@ public final class HelmWorkerPool implements AutoCloseable {
     // C1, the serial collector, a heap that starts small and a small code cache keep a mostly idle JVM small
     // (141 → 118 MiB idle); a full heap ends the worker (a bound, not a hang)
     command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss1m", "-Xms8m",
-        "-XX:ReservedCodeCacheSize=24m", "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError", tmpDirOption(dir)));
+        "-XX:ReservedCodeCacheSize=24m", "-Xmx" + (limits.heapBytes() >> 20) + "m", "-XX:+ExitOnOutOfMemoryError",
+        tmpDirOption(dir)));
     if (!SharedHelmLibrary.workerOption().isEmpty()) {
       command.add(SharedHelmLibrary.workerOption());
     }
