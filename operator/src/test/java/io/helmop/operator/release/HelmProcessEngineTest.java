@@ -35,10 +35,7 @@ class HelmProcessEngineTest {
 
   @Test
   void helmsOwnFailureComesBackFromTheWorker() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = closedPort();
     HelmProcessEngine helm = engine(closedPort);
 
     assertThatThrownBy(() -> helm.install(request(), null, () -> false))
@@ -54,10 +51,7 @@ class HelmProcessEngineTest {
 
   @Test
   void installsUpgradesAndRendersShareOneWarmWorker() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = closedPort();
     HelmProcessEngine helm = engine(closedPort);
     for (int i = 0; i < 3; i++) {
       long start = System.nanoTime();
@@ -72,10 +66,7 @@ class HelmProcessEngineTest {
 
   @Test
   void uninstallsRunInAWorkerWithTheirOptions() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = closedPort();
     HelmProcessEngine helm = engine(closedPort);
 
     assertThatThrownBy(() -> helm.uninstall("web", "apps", new HelmEngine.UninstallOptions(true, true, "foreground")))
@@ -125,6 +116,13 @@ class HelmProcessEngineTest {
       assertThat(pool.started()).as("no worker was killed and replaced").isEqualTo(1);
       assertThat(warm).singleElement()
           .satisfies(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isPresent());
+    }
+  }
+
+  /** A port nothing listens on: Helm fails at once with "connection refused". */
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 
