@@ -52,12 +52,14 @@ class ReferenceWatcherTest {
     start(new ReferenceWatcher(client));
     List<HelmRelease> releases = new ArrayList<>();
     IntStream.range(0, 20).forEach(i -> {
-      configMap("apps", "values-" + i, "1");
       HelmRelease release = release("apps", "web-" + i, null, configMapRef("values-" + i));
       watcher.follow(release);
       releases.add(release);
     });
     assertThat(watcher.watches()).isEqualTo(1);
+    // each creation wakes its release (followed before, so none is missed); let all 20 in before the edit
+    IntStream.range(0, 20).forEach(i -> configMap("apps", "values-" + i, "1"));
+    eventually(() -> assertThat(wakes).hasSize(20));
     wakes.clear();
 
     configMap("apps", "values-7", "2");
