@@ -133,8 +133,7 @@ public final class Main implements Callable<Integer> {
     // Helm workers start at the first render: a standby replica never renders and keeps none. Installs and
     // upgrades have workers of their own on top of the render workers, so a burst of them never holds up a render
     var helmWorkers = new HelmWorkerPool(renders.limits().plusWorkers(config.helmProcesses()), workDir);
-    var helmProcesses = new HelmProcessEngine(impersonation::kubeconfig, workDir, config.helmProcesses(),
-        helmWorkers);
+    var helmProcesses = new HelmProcessEngine(impersonation::kubeconfig, config.helmProcesses(), helmWorkers);
     metrics.watchHelmProcesses(helmProcesses::busy, helmProcesses::waiting, config.helmProcesses());
     metrics.watchRenderWorkers(helmWorkers);
     var helm = new MeteredHelmEngine(helmProcesses, metrics);

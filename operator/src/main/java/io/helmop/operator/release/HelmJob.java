@@ -24,28 +24,25 @@ record HelmJob(
     boolean skipCrds,
     ReleaseRequest.Options options,
     String kubeconfigFile,
-    String kubeconfigContents,
-    String workDir) {
+    String kubeconfigContents) {
 
   /** The steps of an install or upgrade that Helm's timeout bounds each: pre- hooks, wait, post- hooks. */
   static final int HELM_STEPS = 3;
   /** Helm's own default: helm-java's uninstall takes no timeout, and deletes without waiting for long. */
   static final Duration UNINSTALL_TIMEOUT = Duration.ofMinutes(5);
 
-  static HelmJob of(boolean install, ReleaseRequest request, String description, HelmKubeconfig kubeconfig,
-      Path workDir) {
+  static HelmJob of(boolean install, ReleaseRequest request, String description, HelmKubeconfig kubeconfig) {
     return new HelmJob(install, description, request.releaseName(), request.namespace(), request.chart().toString(),
         request.values(), request.atomic(), request.waitReady(), request.timeout().toSeconds(),
         request.createNamespace(), request.cleanupOnFail(), request.skipCrds(), request.options(),
-        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(),
-        workDir.toString());
+        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents());
   }
 
   /** A job that names a release only (an uninstall). */
-  static HelmJob named(String releaseName, String namespace, HelmKubeconfig kubeconfig, Path workDir) {
+  static HelmJob named(String releaseName, String namespace, HelmKubeconfig kubeconfig) {
     return new HelmJob(false, null, releaseName, namespace, null, Map.of(), false, false,
         UNINSTALL_TIMEOUT.toSeconds(), false, false, false, null,
-        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents(), workDir.toString());
+        kubeconfig.file() == null ? null : kubeconfig.file().toString(), kubeconfig.contents());
   }
 
   ReleaseRequest request() {

@@ -2,7 +2,6 @@ package io.helmop.operator.release;
 
 import io.helmop.operator.config.HelmKubeconfig;
 import io.helmop.operator.scheduling.BothEndsGate;
-import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -22,7 +21,6 @@ public class HelmProcessEngine implements HelmEngine {
 
   /** The kubeconfig of the release being reconciled on the calling thread (it may impersonate its ServiceAccount). */
   private final Supplier<HelmKubeconfig> kubeconfig;
-  private final Path workDir;
   /**
    * Bounds the installs and upgrades at once (they hold a worker while Helm waits for readiness); the pool has
    * this many workers more than its render workers, so renders never wait behind a burst of installs. Under a
@@ -31,10 +29,8 @@ public class HelmProcessEngine implements HelmEngine {
   private final BothEndsGate turns;
   private final HelmWorkerPool workers;
 
-  public HelmProcessEngine(Supplier<HelmKubeconfig> kubeconfig, Path workDir, int maxOperations,
-      HelmWorkerPool workers) {
+  public HelmProcessEngine(Supplier<HelmKubeconfig> kubeconfig, int maxOperations, HelmWorkerPool workers) {
     this.kubeconfig = kubeconfig;
-    this.workDir = workDir;
     this.turns = new BothEndsGate(maxOperations);
     this.workers = workers;
   }
@@ -51,12 +47,12 @@ public class HelmProcessEngine implements HelmEngine {
 
   @Override
   public void install(ReleaseRequest request, String description, BooleanSupplier superseded) {
-    run(HelmJob.of(true, request, description, kubeconfig.get(), workDir), superseded);
+    run(HelmJob.of(true, request, description, kubeconfig.get()), superseded);
   }
 
   @Override
   public void upgrade(ReleaseRequest request, String description, BooleanSupplier superseded) {
-    run(HelmJob.of(false, request, description, kubeconfig.get(), workDir), superseded);
+    run(HelmJob.of(false, request, description, kubeconfig.get()), superseded);
   }
 
   @Override
@@ -68,7 +64,7 @@ public class HelmProcessEngine implements HelmEngine {
   public void uninstall(String releaseName, String namespace, UninstallOptions options) {
     LOG.debug("helm call: uninstall {}/{} (in a Helm worker)", namespace, releaseName);
     workers.call(new HelmWorkerServer.Job(HelmWorkerServer.Job.UNINSTALL,
-        HelmJob.named(releaseName, namespace, kubeconfig.get(), workDir), null, options), String.class,
+        HelmJob.named(releaseName, namespace, kubeconfig.get()), null, options), String.class,
         "the uninstall of release " + releaseName, () -> false);
   }
 
@@ -92,7 +88,7 @@ public class HelmProcessEngine implements HelmEngine {
   }
 
   private HelmJob job(ReleaseRequest request) {
-    return HelmJob.of(false, request, null, kubeconfig.get(), workDir);
+    return HelmJob.of(false, request, null, kubeconfig.get());
   }
 
   private void run(HelmJob job, BooleanSupplier superseded) {

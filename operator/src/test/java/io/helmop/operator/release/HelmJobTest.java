@@ -17,7 +17,7 @@ class HelmJobTest {
     ReleaseRequest.Options options = new ReleaseRequest.Options(
         new ReleaseRequest.Operation(true, true, 300, false), false, false, false,
         new ReleaseRequest.Tests(true, 120, false));
-    HelmJob job = HelmJob.of(false, request(true, options), null, NONE, Path.of("/tmp"));
+    HelmJob job = HelmJob.of(false, request(true, options), null, NONE);
 
     // pre- hooks, wait, post- hooks (5 min each), the same for the rollback after a failure, then 2 min of tests:
     // a 6-minute deadline would kill a release whose migration hook took 3 minutes and whose rollout took 3 more
@@ -26,7 +26,7 @@ class HelmJobTest {
 
   @Test
   void aNonAtomicOneHasNoRollbackToWaitFor() {
-    HelmJob job = HelmJob.of(true, request(false, null), null, NONE, Path.of("/tmp"));
+    HelmJob job = HelmJob.of(true, request(false, null), null, NONE);
 
     assertThat(job.helmTimeout()).isEqualTo(Duration.ofMinutes(5 * 3));
   }

@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import static io.helmop.operator.release.RecordingHelm.throughTheWorkersJobFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.InstallCommand;
@@ -57,10 +58,6 @@ class HelmOptionsTest {
   static ReleaseRequest request(boolean createNamespace) {
     return new ReleaseRequest("web", "apps", Path.of("/charts/web"), Map.of("message", "hi"), true, true,
         Duration.ofMinutes(5), createNamespace, true);
-  }
-
-  ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request) throws Exception {
-    return RecordingHelm.throughTheWorkersJobFile(install, request, dir);
   }
 
   HelmLib recordingHelm() {

@@ -139,8 +139,7 @@ class HelmProcessEngineTest {
     HelmKubeconfig config = HelmKubeconfig.fromFile(kubeconfig);
     Path work = dir.resolve("work");
     pool = new HelmWorkerPool(new HelmWorkerPool.Limits(1, 384L << 20, Duration.ofSeconds(30), 100, 16L << 20), work);
-    return new HelmProcessEngine(() -> config,
-        work, 1, pool);
+    return new HelmProcessEngine(() -> config, 1, pool);
   }
 
   private ReleaseRequest request() throws IOException {

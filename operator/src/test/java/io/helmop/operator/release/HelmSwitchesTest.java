@@ -1,5 +1,6 @@
 package io.helmop.operator.release;
 
+import static io.helmop.operator.release.RecordingHelm.throughTheWorkersJobFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -265,10 +266,6 @@ class HelmSwitchesTest {
     HelmJavaEngine.upgradeCommand(new UpgradeCommand(recordingHelm(), dir), sent, dir.resolve("values.yaml"), null)
         .call();
     return (UpgradeOptions) nativeCalls.get(nativeCalls.size() - 1);
-  }
-
-  ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request) throws Exception {
-    return RecordingHelm.throughTheWorkersJobFile(install, request, dir);
   }
 
   HelmLib recordingHelm() {

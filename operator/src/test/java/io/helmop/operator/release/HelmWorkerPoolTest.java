@@ -236,8 +236,7 @@ class HelmWorkerPoolTest {
     Path work = dir.resolve("work");
     pool = new HelmWorkerPool(limits, work);
     HelmKubeconfig none = HelmKubeconfig.of(null, null);
-    return new HelmProcessEngine(() -> none, work, 1,
-        pool);
+    return new HelmProcessEngine(() -> none, 1, pool);
   }
 
   private Path chart(String name, String template) throws IOException {

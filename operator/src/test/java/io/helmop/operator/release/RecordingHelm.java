@@ -5,7 +5,6 @@ import com.marcnuri.helm.jni.HelmLib;
 import com.marcnuri.helm.jni.Result;
 import io.helmop.operator.config.HelmKubeconfig;
 import java.lang.reflect.Proxy;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,10 +32,9 @@ final class RecordingHelm {
   }
 
   /** As HelmProcessEngine hands a request to a Helm worker: written to a JSON job file and read back. */
-  static ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request, Path dir)
-      throws Exception {
+  static ReleaseRequest throughTheWorkersJobFile(boolean install, ReleaseRequest request) throws Exception {
     var json = new ObjectMapper();
-    var job = HelmJob.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"), dir);
+    var job = HelmJob.of(install, request, null, HelmKubeconfig.of(null, "kubeconfig"));
     return json.readValue(json.writeValueAsBytes(job), HelmJob.class).request();
   }
 }

@@ -47,7 +47,7 @@ class SharedHelmLibraryTest {
     try (HelmWorkerPool pool = new HelmWorkerPool(
         new HelmWorkerPool.Limits(2, 384L << 20, Duration.ofSeconds(30), 100, 16L << 20), work)) {
       HelmKubeconfig none = HelmKubeconfig.of(null, null);
-      HelmProcessEngine helm = new HelmProcessEngine(() -> none, work, 1, pool);
+      HelmProcessEngine helm = new HelmProcessEngine(() -> none, 1, pool);
       Path chart = chart(name);
       var threads = Executors.newFixedThreadPool(2);
       var renders = List.of(threads.submit(() -> helm.render(request(chart), null)),
